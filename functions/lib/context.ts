@@ -1,0 +1,39 @@
+/**
+ * What every handler gets: config, ports and a logger. Built lazily on first use so that a
+ * function starts (and answers its health probe) even while MinIO is still coming up; a failed
+ * build is retried on the next request.
+ */
+import { getConfig, type Config } from './config.js';
+import { createHttpEventBus, type EventBus } from './event-bus.js';
+import { createLogger, type Logger } from './logger.js';
+import { createStore, type ObjectStore } from './store/index.js';
+import { StorageUnavailableError } from './errors.js';
+
+export interface FunctionContext {
+  readonly config: Config;
+  readonly store: ObjectStore;
+  /** Present when K_SINK is set (upload). */
+  readonly bus: EventBus | undefined;
+  readonly log: Logger;
+}
+
+export function contextLoader(name: string, config: Config = getConfig()): () => Promise<FunctionContext> {
+  const log = createLogger({ level: config.LOG_LEVEL, service: config.identity.service || name, revision: config.identity.revision, instance: config.identity.instance });
+  let pending: Promise<FunctionContext> | undefined;
+  return () => {
+    pending ??= (async () => {
+      const store = await createStore(config);
+      try {
+        await store.ensureReady();
+      } catch (error) {
+        throw new StorageUnavailableError(`Object store not ready: ${(error as Error).message}`, { cause: error });
+      }
+      const bus = config.K_SINK ? createHttpEventBus(config.K_SINK) : undefined;
+      return { config, store, bus, log };
+    })().catch((error: unknown) => {
+      pending = undefined;
+      throw error;
+    });
+    return pending;
+  };
+}

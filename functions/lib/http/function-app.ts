@@ -1,0 +1,119 @@
+/**
+ * The HTTP face every function shares, registered with functions-framework as an `http`
+ * function. We do not use functions-framework's `cloudEvent` signature: it sends a returned
+ * event with `res.send()` and no `ce-*` headers, which the Knative broker rejects as "a 2xx with
+ * a body that is not a CloudEvent" (knative-semantics.md §4). Here a reply goes out in binary
+ * mode, and errors map to the statuses the broker acts on: 4xx = dead letter now, 5xx = retry.
+ */
+import type { HttpFunction, Request, Response } from '@google-cloud/functions-framework';
+import { CloudEvent, HTTP, type CloudEventV1 } from 'cloudevents';
+import { InvalidEventError, toHttpError } from '../errors.js';
+import type { FunctionContext } from '../context.js';
+import { traceIdOf } from '../trace.js';
+
+export type CloudEventHandler = (event: CloudEventV1<unknown>, ctx: FunctionContext) => Promise<CloudEvent<unknown> | undefined>;
+
+export interface Route {
+  readonly method: 'GET' | 'POST' | 'PUT' | 'DELETE';
+  /** Matched against the request path; named groups become `params`. */
+  readonly path: RegExp;
+  handle(req: Request, res: Response, ctx: FunctionContext, params: Record<string, string>): Promise<void>;
+}
+
+export interface FunctionAppOptions {
+  readonly name: string;
+  readonly context: () => Promise<FunctionContext>;
+  readonly onEvent?: CloudEventHandler;
+  readonly routes?: readonly Route[];
+}
+
+export function functionApp(options: FunctionAppOptions): HttpFunction {
+  const routes = options.routes ?? [];
+  return async (req, res) => {
+    if (req.method === 'GET' && req.path === '/healthz') {
+      res.status(200).json({ status: 'ok', function: options.name });
+      return;
+    }
+    if (options.onEvent && req.path === '/' && req.method === 'POST') {
+      await handleEvent(req, res, options);
+      return;
+    }
+    let pathMatched = false;
+    for (const route of routes) {
+      const match = route.path.exec(req.path);
+      if (!match) continue;
+      pathMatched = true;
+      if (route.method !== req.method && !(route.method === 'GET' && req.method === 'HEAD')) continue;
+      try {
+        const ctx = await options.context();
+        await route.handle(req, res, ctx, decodeParams(match.groups ?? {}));
+      } catch (error) {
+        sendError(res, error);
+      }
+      return;
+    }
+    if (pathMatched) sendJson(res, 405, { code: 'E_METHOD_NOT_ALLOWED', message: `${req.method} is not allowed on ${req.path}` });
+    else sendJson(res, 404, { code: 'E_NOT_FOUND', message: `No route for ${req.method} ${req.path}` });
+  };
+}
+
+async function handleEvent(req: Request, res: Response, options: FunctionAppOptions): Promise<void> {
+  const started = performance.now();
+  let event: CloudEventV1<unknown>;
+  try {
+    event = parseCloudEvent(req);
+  } catch (error) {
+    const log = await options.context().then((c) => c.log, () => undefined);
+    log?.warn({ outcome: 'rejected', reason: (error as Error).message }, 'invalid cloudevent');
+    sendError(res, error);
+    return;
+  }
+  const fields = { type: event.type, id: event.id, traceId: traceIdOf(event.traceparent as string | undefined) };
+  let ctx: FunctionContext | undefined;
+  try {
+    ctx = await options.context();
+    const reply = await options.onEvent!(event, ctx);
+    const ms = Math.round(performance.now() - started);
+    if (reply) {
+      const message = HTTP.binary(reply);
+      res.status(200).set(message.headers as Record<string, string>).send(message.body);
+      ctx.log.info({ ...fields, outcome: 'replied', reply: reply.type, ms }, 'event handled');
+    } else {
+      res.status(202).end();
+      ctx.log.info({ ...fields, outcome: 'acked', ms }, 'event handled');
+    }
+  } catch (error) {
+    const { status, retriable } = toHttpError(error);
+    const ms = Math.round(performance.now() - started);
+    ctx?.log[retriable ? 'warn' : 'error']({ ...fields, outcome: retriable ? 'retry' : 'dead-letter', status, err: error, ms }, 'event failed');
+    sendError(res, error);
+  }
+}
+
+function parseCloudEvent(req: Request): CloudEventV1<unknown> {
+  const body = req.rawBody ?? (typeof req.body === 'string' ? req.body : undefined);
+  try {
+    const parsed = HTTP.toEvent({ headers: req.headers as Record<string, string>, body: body ?? '' });
+    if (Array.isArray(parsed)) throw new Error('batched events are not accepted');
+    return parsed as CloudEventV1<unknown>;
+  } catch (error) {
+    throw new InvalidEventError(`Not a valid CloudEvent: ${(error as Error).message}`);
+  }
+}
+
+function decodeParams(groups: Record<string, string | undefined>): Record<string, string> {
+  return Object.fromEntries(Object.entries(groups).map(([k, v]) => [k, decodeURIComponent(v ?? '')]));
+}
+
+export function sendJson(res: Response, status: number, body: unknown): void {
+  res.status(status).set('Cache-Control', 'no-store').json(body);
+}
+
+export function sendError(res: Response, error: unknown): void {
+  const { status, body } = toHttpError(error);
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  sendJson(res, status, body);
+}

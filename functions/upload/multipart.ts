@@ -1,0 +1,133 @@
+/**
+ * Streams one multipart upload into the object store: the first bytes are held back just long
+ * enough to sniff the type (so the object is stored with its real Content-Type), the rest flows
+ * through a SHA-256 and size counter straight into the store. Over the size limit, the put fails
+ * and nothing is left behind.
+ */
+import { createHash } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import { Readable } from 'node:stream';
+import busboy from 'busboy';
+import { InvalidInputError, PayloadTooLargeError } from '../lib/errors.js';
+import { SNIFF_BYTES, sniff, type Sniffed } from '../lib/sniff.js';
+import type { ObjectStore } from '../lib/store/port.js';
+import { cleanFileName } from './schema.js';
+
+export interface ReceivedFile {
+  readonly name: string;
+  readonly size: number;
+  readonly sha256: string;
+  readonly sniffed: Sniffed;
+}
+
+export interface ReceivedUpload {
+  readonly file: ReceivedFile | undefined;
+  /** Form fields, each name with all its values in order. */
+  readonly fields: Map<string, string[]>;
+}
+
+export interface ReceiveOptions {
+  readonly store: ObjectStore;
+  readonly key: string;
+  readonly maxBytes: number;
+  readonly metadata: (file: { name: string; sniffed: Sniffed }) => Record<string, string>;
+}
+
+const MAX_FIELDS = 20;
+const MAX_FIELD_BYTES = 4096;
+
+export function receiveMultipart(req: IncomingMessage, options: ReceiveOptions): Promise<ReceivedUpload> {
+  return new Promise((resolve, reject) => {
+    let parser: busboy.Busboy;
+    try {
+      parser = busboy({
+        headers: req.headers,
+        limits: { files: 1, fileSize: options.maxBytes, fields: MAX_FIELDS, fieldSize: MAX_FIELD_BYTES, parts: MAX_FIELDS + 1 },
+      });
+    } catch (error) {
+      reject(new InvalidInputError(`Expected a multipart/form-data body: ${(error as Error).message}`));
+      return;
+    }
+    const fields = new Map<string, string[]>();
+    let stored: Promise<ReceivedFile> | undefined;
+    let failure: Error | undefined;
+    const fail = (error: Error) => {
+      failure ??= error;
+    };
+
+    parser.on('field', (name, value, info) => {
+      if (info.valueTruncated) fail(new InvalidInputError(`Form field "${name}" is longer than ${MAX_FIELD_BYTES} bytes`));
+      fields.set(name, [...(fields.get(name) ?? []), value]);
+    });
+    parser.on('file', (fieldName, stream, info) => {
+      if (fieldName !== 'file') {
+        fail(new InvalidInputError(`Expected the file in a form field named "file" but received "${fieldName}"`));
+        stream.resume();
+        return;
+      }
+      stored = storeFile(stream, cleanFileName(info.filename), options);
+      stored.catch((error: Error) => {
+        fail(error);
+        stream.resume();
+      });
+    });
+    parser.on('filesLimit', () => fail(new InvalidInputError('Expected one file per request but received several')));
+    parser.on('fieldsLimit', () => fail(new InvalidInputError(`Expected at most ${MAX_FIELDS} form fields`)));
+    parser.on('partsLimit', () => fail(new InvalidInputError(`Expected at most ${MAX_FIELDS + 1} form parts`)));
+    parser.on('error', (error: Error) => fail(new InvalidInputError(`Malformed multipart body: ${error.message}`)));
+    parser.on('close', () => {
+      void (async () => {
+        const file = stored ? await stored.catch((error: Error) => (fail(error), undefined)) : undefined;
+        if (failure) {
+          if (file) await options.store.delete(options.key).catch(() => undefined);
+          reject(failure);
+        } else {
+          resolve({ file, fields });
+        }
+      })();
+    });
+    req.on('aborted', () => fail(new InvalidInputError('The client closed the connection before the upload finished')));
+    req.pipe(parser);
+  });
+}
+
+async function storeFile(stream: Readable & { truncated?: boolean }, name: string, options: ReceiveOptions): Promise<ReceivedFile> {
+  const chunks = stream[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+  const headChunks: Buffer[] = [];
+  let headLength = 0;
+  let ended = false;
+  while (headLength < SNIFF_BYTES) {
+    const next = await chunks.next();
+    if (next.done) {
+      ended = true;
+      break;
+    }
+    headChunks.push(next.value);
+    headLength += next.value.length;
+  }
+  const head = Buffer.concat(headChunks);
+  if (head.length === 0) {
+    throw new InvalidInputError(stream.truncated ? `File is larger than the limit of ${options.maxBytes} bytes` : 'File is empty');
+  }
+  const sniffed = await sniff(head.subarray(0, SNIFF_BYTES));
+  const hash = createHash('sha256');
+  let size = 0;
+  async function* body(): AsyncGenerator<Buffer> {
+    hash.update(head);
+    size += head.length;
+    yield head;
+    while (!ended) {
+      const next = await chunks.next();
+      if (next.done) break;
+      hash.update(next.value);
+      size += next.value.length;
+      yield next.value;
+    }
+    if (stream.truncated) throw new PayloadTooLargeError(`File is larger than the limit of ${options.maxBytes} bytes`);
+  }
+  await options.store.put(options.key, Readable.from(body()), {
+    contentType: sniffed.contentType,
+    metadata: options.metadata({ name, sniffed }),
+  });
+  return { name, size, sha256: hash.digest('hex'), sniffed };
+}
