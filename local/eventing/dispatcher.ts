@@ -1,0 +1,96 @@
+/**
+ * One Trigger's dispatcher: its own consumer group on the broker's topic, the filter, delivery
+ * with retries and backoff, replies written back to the broker, and the dead-letter sink with
+ * knativeerrordest/code/data when delivery gives up (knative-semantics.md §3–§4).
+ */
+import type { BrokerBackend, DeliveredRecord, StoredEvent, Subscription } from '../broker/backend.js';
+import type { Destination } from '../manifests/schema.js';
+import { backoffMs, type DeliveryPolicy } from './delivery.js';
+import type { EventFilter } from './filters.js';
+import { sendEvent, type AttemptResult } from './send.js';
+
+export interface DeliveryReport {
+  readonly trigger: string;
+  readonly event: StoredEvent;
+  readonly outcome: 'delivered' | 'dead-lettered' | 'dropped';
+  readonly attempts: number;
+  readonly status: number | undefined;
+  readonly reply: string | undefined;
+  readonly reason: string | undefined;
+  readonly ms: number;
+}
+
+export interface TriggerDispatcherOptions {
+  readonly name: string;
+  readonly namespace: string;
+  readonly topic: string;
+  readonly group: string;
+  readonly ordering: 'ordered' | 'unordered';
+  readonly maxInFlight: number;
+  readonly filter: EventFilter;
+  readonly subscriberUrl: string;
+  readonly policy: DeliveryPolicy;
+  readonly backend: BrokerBackend;
+  readonly resolve: (destination: Destination) => string;
+  readonly report: (report: DeliveryReport) => void;
+}
+
+/** Knative caps knativeerrordata at the first 1024 bytes of the response body. */
+const ERROR_DATA_MAX_BYTES = 1024;
+
+export function startTriggerDispatcher(options: TriggerDispatcherOptions): Promise<Subscription> {
+  const { backend, policy } = options;
+  const deliver = async (url: string, event: StoredEvent) => {
+    let attempts = 0;
+    for (;;) {
+      const result = await sendEvent(url, event, { namespace: options.namespace, timeoutMs: policy.timeoutMs });
+      attempts++;
+      if (result.ok || !result.retriable || attempts > policy.retry) return { result, attempts };
+      await new Promise((resolve) => setTimeout(resolve, backoffMs(policy, attempts)));
+    }
+  };
+
+  return backend.subscribe(
+    { topic: options.topic, group: options.group, ordering: options.ordering, maxInFlight: options.maxInFlight },
+    async (record: DeliveredRecord) => {
+      const event = record.event;
+      if (!options.filter(event)) return;
+      const started = Date.now();
+      const { result, attempts } = await deliver(options.subscriberUrl, event);
+      let failure: Extract<AttemptResult, { ok: false }> | undefined = result.ok ? undefined : result;
+      if (result.ok && result.reply) {
+        try {
+          await backend.publish(options.topic, result.reply);
+        } catch (error) {
+          failure = { ok: false, status: result.status, body: undefined, retriable: false, reason: `storing the reply failed: ${(error as Error).message}` };
+        }
+      }
+      const base = { trigger: options.name, event, attempts, ms: Date.now() - started };
+      if (!failure) {
+        options.report({ ...base, outcome: 'delivered', status: result.status, reply: result.ok ? result.reply?.type : undefined, reason: undefined });
+        return;
+      }
+      const sink = policy.deadLetterSink;
+      if (!sink) {
+        options.report({ ...base, outcome: 'dropped', status: failure.status, reply: undefined, reason: `${failure.reason}; no dead-letter sink` });
+        return;
+      }
+      const dead = deadLetter(event, options.subscriberUrl, failure);
+      const sinkResult = await deliver(options.resolve(sink), dead);
+      options.report({
+        ...base,
+        outcome: sinkResult.result.ok ? 'dead-lettered' : 'dropped',
+        status: failure.status,
+        reply: undefined,
+        reason: sinkResult.result.ok ? failure.reason : `${failure.reason}; the dead-letter sink failed too`,
+      });
+    },
+  );
+}
+
+export function deadLetter(event: StoredEvent, destination: string, failure: Extract<AttemptResult, { ok: false }>): StoredEvent {
+  const extensions: Record<string, string> = { knativeerrordest: destination };
+  if (failure.status !== undefined) extensions['knativeerrorcode'] = String(failure.status);
+  if (failure.body && failure.body.length > 0) extensions['knativeerrordata'] = failure.body.subarray(0, ERROR_DATA_MAX_BYTES).toString('base64');
+  return { ...event, ...extensions } as StoredEvent;
+}

@@ -1,0 +1,235 @@
+/**
+ * The Knative-faithful local runtime: reads `knative/` and `eventing/`, runs each Knative
+ * Service as processes behind its own URL (serving/), and the Broker, Triggers, KafkaSink and
+ * SinkBinding on a memory or Kafka backend (eventing/). The functions are the deployable code,
+ * unchanged; only the env the cluster would inject differs.
+ */
+import { resolve as resolvePath, join } from 'node:path';
+import type { BrokerBackend, StoredEvent, Subscription } from './broker/backend.js';
+import { createMemoryBackend } from './broker/memory.js';
+import { brokerTopic, triggerGroup } from './broker/names.js';
+import { mergeDelivery } from './eventing/delivery.js';
+import { startTriggerDispatcher, type DeliveryReport } from './eventing/dispatcher.js';
+import { compileTriggerFilter } from './eventing/filters.js';
+import { Ingress } from './eventing/ingress.js';
+import { createAdminApi } from './admin.js';
+import { loadManifests, type Manifests } from './manifests/load.js';
+import type { Destination } from './manifests/schema.js';
+import { functionsFrameworkMain, projectRoot } from './project.js';
+import { assignRevisions } from './serving/revisions.js';
+import { ServiceRunner } from './serving/service-runner.js';
+import { serviceSettings } from './serving/settings.js';
+
+export type Mode = 'embedded' | 'real';
+
+export interface LocalPipelineOptions {
+  readonly mode?: Mode;
+  /** The upload service's port (the page and API); 0 picks a free one. Default 8080. */
+  readonly port?: number;
+  /** Broker ingress + admin API port; default port + 1 (or free when port is 0). */
+  readonly ingressPort?: number;
+  /** Overrides the manifests' namespace (tests use a random one: fresh topics and groups). */
+  readonly namespace?: string;
+  readonly dataDir?: string;
+  readonly bucket?: string;
+  /** Replaces each service's stable window + retention as the scale-to-zero idle time. */
+  readonly idleMs?: number;
+  readonly backend?: BrokerBackend;
+  /** Extra env for every function (tests: smaller limits). */
+  readonly functionEnv?: Readonly<Record<string, string>>;
+  readonly log?: (line: string) => void;
+  readonly instanceLog?: (line: string, instance: string) => void;
+}
+
+export interface LocalPipeline {
+  readonly namespace: string;
+  readonly urls: { readonly upload: string; readonly ingress: string; readonly broker: string; readonly services: Readonly<Record<string, string>> };
+  readonly services: ReadonlyMap<string, ServiceRunner>;
+  readonly backend: BrokerBackend;
+  readonly manifests: Manifests;
+  readonly deadLetterTopic: string | undefined;
+  onReport(listener: (report: DeliveryReport) => void): () => void;
+  deadLetters(): Promise<StoredEvent[]>;
+  replayDeadLetters(ids?: readonly string[]): Promise<number>;
+  status(): unknown;
+  stop(): Promise<void>;
+}
+
+export async function createLocalPipeline(options: LocalPipelineOptions = {}): Promise<LocalPipeline> {
+  const root = projectRoot();
+  const mode = options.mode ?? 'embedded';
+  const log = options.log ?? ((line: string) => console.log(line));
+  const manifests = await loadManifests(root);
+  const namespace = options.namespace ?? manifests.namespace;
+  const dataDir = resolvePath(root, options.dataDir ?? '.data');
+  const revisions = await assignRevisions(manifests.services, join(dataDir, 'runtime', 'revisions.json'));
+
+  const infra = mode === 'real' ? await startInfra(log) : undefined;
+  const backend = options.backend ?? (infra ? await infra.createBackend() : createMemoryBackend());
+  const listeners = new Set<(report: DeliveryReport) => void>();
+  const services = new Map<string, ServiceRunner>();
+  const subscriptions: Subscription[] = [];
+  let stopped = false;
+
+  const pipeline: LocalPipeline = {
+    namespace,
+    urls: { upload: '', ingress: '', broker: '', services: {} },
+    services,
+    backend,
+    manifests,
+    deadLetterTopic: undefined,
+    onReport(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    async deadLetters() {
+      if (!pipeline.deadLetterTopic) return [];
+      return (await backend.readAll(pipeline.deadLetterTopic)).map((record) => record.event);
+    },
+    async replayDeadLetters(ids) {
+      const letters = await pipeline.deadLetters();
+      const chosen = ids ? letters.filter((letter) => ids.includes(letter.id)) : letters;
+      for (const letter of chosen) {
+        const { knativeerrordest: _d, knativeerrorcode: _c, knativeerrordata: _x, ...original } = letter as StoredEvent & Record<string, unknown>;
+        await backend.publish(brokerTopicOf(), original as StoredEvent);
+      }
+      return chosen.length;
+    },
+    status() {
+      return {
+        mode,
+        namespace,
+        urls: pipeline.urls,
+        services: [...services.values()].map((s) => s.status()),
+        triggers: manifests.triggers.map((t) => ({ name: t.metadata.name, broker: t.spec.broker, subscriber: t.spec.subscriber.ref?.name ?? t.spec.subscriber.uri })),
+      };
+    },
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      await Promise.all(subscriptions.map((s) => s.close()));
+      await Promise.all([...services.values()].map((s) => s.stop()));
+      await ingress.stop();
+      await backend.close();
+    },
+  };
+  const mutableUrls = pipeline.urls as { upload: string; ingress: string; broker: string; services: Record<string, string> };
+
+  const ingress = new Ingress(backend, createAdminApi(pipeline));
+  const basePort = options.port ?? 8080;
+  await ingress.start(options.ingressPort ?? (basePort === 0 ? 0 : basePort + 1));
+  mutableUrls.ingress = ingress.url;
+
+  const partitionsFor = (configName: string | undefined) => {
+    const data = manifests.configMaps.find((c) => c.metadata.name === configName)?.data ?? {};
+    return Number(data['default.topic.partitions'] ?? 10);
+  };
+  for (const broker of manifests.brokers) {
+    const topic = brokerTopic(namespace, broker.metadata.name);
+    await backend.ensureTopic(topic, partitionsFor(broker.spec.config?.name));
+    ingress.routes.set(`/${namespace}/${broker.metadata.name}`, topic);
+  }
+  for (const sink of manifests.kafkaSinks) {
+    const topic = options.namespace ? `${sink.spec.topic}.${namespace}` : sink.spec.topic;
+    await backend.ensureTopic(topic, sink.spec.numPartitions ?? 1);
+    ingress.routes.set(`/${namespace}/${sink.metadata.name}`, topic);
+    (pipeline as { deadLetterTopic: string | undefined }).deadLetterTopic = topic;
+  }
+  const defaultBroker = manifests.brokers[0];
+  mutableUrls.broker = defaultBroker ? `${ingress.url}/${namespace}/${defaultBroker.metadata.name}` : '';
+  function brokerTopicOf(): string {
+    if (!defaultBroker) throw new Error('no Broker in eventing/');
+    return brokerTopic(namespace, defaultBroker.metadata.name);
+  }
+
+  const resolveDestination = (destination: Destination): string => {
+    if (destination.uri && !destination.ref) return destination.uri;
+    const ref = destination.ref!;
+    let url: string | undefined;
+    if (ref.kind === 'Service') url = services.get(ref.name)?.url;
+    else if (ref.kind === 'Broker' || ref.kind === 'KafkaSink') url = `${ingress.url}/${namespace}/${ref.name}`;
+    if (!url) throw new Error(`cannot resolve ${ref.kind}/${ref.name}`);
+    return destination.uri ? new URL(destination.uri, url).toString() : url;
+  };
+
+  const storeEnv: Record<string, string> =
+    mode === 'real'
+      ? { STORE_DRIVER: 'minio', S3_ENDPOINT: infra!.s3Endpoint, S3_ACCESS_KEY: infra!.accessKey, S3_SECRET_KEY: infra!.secretKey }
+      : { STORE_DRIVER: 'fs', STORE_FS_ROOT: join(dataDir, 'store') };
+  const secrets: Record<string, Record<string, string>> = {
+    'minio-credentials': { S3_ACCESS_KEY: storeEnv['S3_ACCESS_KEY'] ?? 'minioadmin', S3_SECRET_KEY: storeEnv['S3_SECRET_KEY'] ?? 'minioadmin' },
+  };
+  const sinkFor = (serviceName: string) => {
+    const binding = manifests.sinkBindings.find((b) => b.spec.subject.kind === 'Service' && b.spec.subject.name === serviceName);
+    return binding ? resolveDestination(binding.spec.sink) : undefined;
+  };
+
+  const command = [process.execPath, functionsFrameworkMain()];
+  for (const service of manifests.services) {
+    const container = service.spec.template.spec.containers[0]!;
+    const env: Record<string, string> = { PATH: process.env['PATH'] ?? '', NODE_ENV: 'production' };
+    for (const from of container.envFrom ?? []) {
+      if (from.configMapRef) Object.assign(env, manifests.configMaps.find((c) => c.metadata.name === from.configMapRef!.name)?.data ?? {});
+      if (from.secretRef) Object.assign(env, secrets[from.secretRef.name] ?? {});
+    }
+    for (const variable of container.env ?? []) if (variable.value !== undefined) env[variable.name] = variable.value;
+    Object.assign(env, storeEnv, options.bucket ? { S3_BUCKET: options.bucket } : {}, options.functionEnv ?? {});
+    const sink = sinkFor(service.metadata.name);
+    if (sink) env['K_SINK'] = sink;
+    const target = env['FUNCTION_TARGET'] ?? service.metadata.name;
+    const settings = serviceSettings(
+      service,
+      revisions.get(service.metadata.name)!,
+      { command: [...command, `--target=${target}`, `--source=${join(root, 'dist', 'functions', 'index.js')}`, '--signature-type=http'], env },
+      options.idleMs !== undefined ? { idleMs: options.idleMs } : {},
+    );
+    const runner = new ServiceRunner(settings, options.instanceLog ?? ((line, instance) => log(`[${instance}] ${line}`)), (message) => log(`serving: ${message}`));
+    services.set(service.metadata.name, runner);
+  }
+  // The front door gets the well-known port; everything else a free one.
+  for (const [name, runner] of services) {
+    await runner.start(name === 'upload' ? basePort : 0);
+    mutableUrls.services[name] = runner.url;
+  }
+  mutableUrls.upload = services.get('upload')?.url ?? '';
+
+  for (const trigger of manifests.triggers) {
+    const broker = manifests.brokers.find((b) => b.metadata.name === trigger.spec.broker);
+    if (!broker) throw new Error(`Trigger ${trigger.metadata.name} names broker ${trigger.spec.broker}, which eventing/ does not define`);
+    const order = (trigger.metadata.annotations?.['kafka.eventing.knative.dev/delivery.order'] ?? 'unordered').toLowerCase();
+    subscriptions.push(
+      await startTriggerDispatcher({
+        name: trigger.metadata.name,
+        namespace,
+        topic: brokerTopic(namespace, broker.metadata.name),
+        group: triggerGroup(namespace, trigger.metadata.name),
+        ordering: order === 'ordered' ? 'ordered' : 'unordered',
+        maxInFlight: 50,
+        filter: compileTriggerFilter(trigger),
+        subscriberUrl: resolveDestination(trigger.spec.subscriber),
+        policy: mergeDelivery(broker.spec.delivery, trigger.spec.delivery),
+        backend,
+        resolve: resolveDestination,
+        report: (report) => {
+          for (const listener of listeners) listener(report);
+        },
+      }),
+    );
+  }
+  return pipeline;
+}
+
+async function startInfra(log: (line: string) => void) {
+  const { ensureInfra } = await import('./infra/index.js');
+  const infra = await ensureInfra({ kafka: true, minio: true, log });
+  return {
+    s3Endpoint: `http://${infra.minio.endPoint}:${infra.minio.port}`,
+    accessKey: infra.minio.accessKey,
+    secretKey: infra.minio.secretKey,
+    consoleUrl: infra.minio.consoleUrl,
+    createBackend: async () => {
+      const { createKafkaBackend } = await import('./broker/kafka.js');
+      return createKafkaBackend({ brokers: infra.kafka.brokers });
+    },
+  };
+}
