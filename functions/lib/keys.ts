@@ -10,7 +10,7 @@ export const keys = {
   classification: (id: string) => `meta/${id}/classification.json`,
   effectFailure: (id: string, chain: readonly EffectName[], step: number) =>
     `meta/${id}/failures/${chainKey(chain)}/${step}-${chain[step]}.json`,
-  request: (id: string) => `meta/${id}/request.json`,
+  uploadRecord: (id: string) => `meta/${id}/upload.json`,
 };
 
 /** S3 user metadata that records who wrote an object (lineage, visible in the MinIO console). */

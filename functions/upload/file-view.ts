@@ -47,7 +47,7 @@ export interface FileView extends UploadRecord {
 
 export async function readUploadRecord(store: ObjectStore, id: string): Promise<UploadRecord> {
   try {
-    const { bytes } = await readAll(store, keys.request(id));
+    const { bytes } = await readAll(store, keys.uploadRecord(id));
     return uploadRecord.parse(JSON.parse(bytes.toString('utf8')));
   } catch (error) {
     if (error instanceof NotFoundError) throw new NotFoundError(`No file with id ${id}`);

@@ -166,7 +166,7 @@ describe('upload API', () => {
       expect(await listKeys(ctx.store, '')).toEqual([]);
       const announced = ctx.bus.published.at(-1)!;
       expect(announced.type).toBe(EventType.fileDeleted);
-      expect((announced.data as { keys: string[] }).keys).toEqual(expect.arrayContaining([keys.original(id), keys.request(id), keys.derived(id, ['blur'], 0, 'jpg')]));
+      expect((announced.data as { keys: string[] }).keys).toEqual(expect.arrayContaining([keys.original(id), keys.uploadRecord(id), keys.derived(id, ['blur'], 0, 'jpg')]));
       expect((await fetch(`${base}/files/${id}`)).status).toBe(404);
     });
   });

@@ -69,7 +69,7 @@ async function createFile(req: Request, res: Response, ctx: FunctionContext): Pr
       traceId,
       uploadedBy: { function: identity.service, revision: identity.revision, instance: identity.instance },
     };
-    await ctx.store.put(keys.request(id), Buffer.from(JSON.stringify(record, null, 2)), {
+    await ctx.store.put(keys.uploadRecord(id), Buffer.from(JSON.stringify(record, null, 2)), {
       contentType: 'application/json',
       metadata: lineage(identity, traceId),
     });
