@@ -6,13 +6,14 @@
  * renamed into place; conditional writes take a per-key lock file so several processes agree.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createWriteStream } from 'node:fs';
 import { mkdir, open, readdir, readFile, rename, rm, stat, writeFile, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { InvalidInputError, NotFoundError, PreconditionFailedError, StorageUnavailableError } from '../errors.js';
+import { NotFoundError, PreconditionFailedError, StorageUnavailableError } from '../errors.js';
 import type { ListedObject, ObjectInfo, ObjectStore, PutOptions } from './port.js';
+import { checkContentType, checkKey, checkMetadata, compareKeys } from './rules.js';
 
 interface Sidecar {
   etag: string;
@@ -32,10 +33,9 @@ export function createFsStore(options: { root: string; bucket: string }): Object
   const tmpDir = join(options.root, '.tmp');
 
   function pathsFor(key: string) {
+    // The same keys as S3 (no `.`/`..` segments, ...); the encoding below keeps any key inside the root.
+    checkKey(key);
     const segments = key.split('/');
-    if (key.length === 0 || segments.some((s) => s.length === 0)) {
-      throw new InvalidInputError(`Expected an object key with no empty segments for key but received "${key}"`);
-    }
     const encoded = segments.map(encodeSegment);
     const base = join(bucketDir, ...encoded);
     return { object: base + OBJECT_SUFFIX, meta: base + META_SUFFIX, lock: base + '%lock' };
@@ -96,6 +96,8 @@ export function createFsStore(options: { root: string; bucket: string }): Object
 
     async put(key, body, putOptions: PutOptions = {}) {
       const paths = pathsFor(key);
+      const metadata = checkMetadata(putOptions.metadata);
+      const contentType = checkContentType(putOptions.contentType);
       await mkdir(tmpDir, { recursive: true });
       const tmpObject = join(tmpDir, randomUUID());
       const tmpMeta = tmpObject + META_SUFFIX;
@@ -113,8 +115,8 @@ export function createFsStore(options: { root: string; bucket: string }): Object
         await pipeline(source, measure, createWriteStream(tmpObject));
         const sidecar: Sidecar = {
           etag: md5.digest('hex'),
-          contentType: putOptions.contentType ?? 'application/octet-stream',
-          metadata: lowerKeys(putOptions.metadata ?? {}),
+          contentType,
+          metadata,
         };
         await writeFile(tmpMeta, JSON.stringify(sidecar));
         await mkdir(dirname(paths.object), { recursive: true });
@@ -128,8 +130,11 @@ export function createFsStore(options: { root: string; bucket: string }): Object
               throw new PreconditionFailedError(`Object ${key} changed (etag ${current?.etag ?? 'none'})`);
             }
           }
-          await rename(tmpMeta, paths.meta);
+          // Object first, then the sidecar that carries the etag: a reader (sidecar first, then
+          // object) may see a body newer than its etag, whose ifMatch then fails, but never a
+          // newer etag with an older body, which would let a compare-and-swap lose an update.
           await rename(tmpObject, paths.object);
+          await rename(tmpMeta, paths.meta);
           return { etag: sidecar.etag, size };
         };
         return await withLock(paths.lock, commit);
@@ -142,7 +147,19 @@ export function createFsStore(options: { root: string; bucket: string }): Object
     async get(key) {
       const info = await infoFor(key);
       if (!info) throw new NotFoundError(`No object ${key}`);
-      return { info, body: createReadStream(pathsFor(key).object) };
+      // Open now, so that a delete racing with us is a NotFoundError, not an ENOENT on the stream.
+      let handle;
+      try {
+        handle = await open(pathsFor(key).object, 'r');
+      } catch (error) {
+        if (isNotFound(error)) throw new NotFoundError(`No object ${key}`);
+        throw error;
+      }
+      const stats = await handle.stat().catch(async (error: unknown) => {
+        await handle.close();
+        throw error;
+      });
+      return { info: { ...info, size: stats.size, lastModified: stats.mtime }, body: handle.createReadStream() };
     },
 
     async getRange(key, offset, length) {
@@ -173,7 +190,7 @@ export function createFsStore(options: { root: string; bucket: string }): Object
       const startKey = slash >= 0 ? prefix.slice(0, slash + 1) : '';
       const found: ListedObject[] = [];
       await walk(startDir, startKey, prefix, found);
-      found.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+      found.sort((a, b) => compareKeys(a.key, b.key));
       yield* found;
     },
 
@@ -204,10 +221,6 @@ async function walk(dir: string, keyPrefix: string, wanted: string, found: Liste
       if (stats) found.push({ key, size: stats.size, lastModified: stats.mtime });
     }
   }
-}
-
-function lowerKeys(record: Readonly<Record<string, string>>): Record<string, string> {
-  return Object.fromEntries(Object.entries(record).map(([k, v]) => [k.toLowerCase(), v]));
 }
 
 function isNotFound(error: unknown): boolean {

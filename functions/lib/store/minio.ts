@@ -1,12 +1,16 @@
 /**
- * MinIO (S3) ObjectStore on the `minio` client. Requests are made with the client's signed
- * `makeRequestAsync`, not `putObject`: `putObject` passes every header it does not know through
- * `prependXAMZMeta`, which turns `If-Match` / `If-None-Match` into user metadata
- * (`x-amz-meta-if-match`), so a conditional put would silently succeed. The server checks the
- * conditions under its per-object lock (PutObject and CompleteMultipartUpload), and answers 412.
+ * MinIO (S3) ObjectStore on the `minio` client, using its signed `makeRequestAsync` and its
+ * multipart primitives rather than `putObject`. In minio-js 8.0.7 `putObject` does pass
+ * `If-Match` / `If-None-Match` through (they are on `isSupportedHeader`'s list; any other header
+ * would be turned into `x-amz-meta-*`), but a stream of unknown size is cut into 528 MiB parts
+ * held in memory, and a multipart upload sends the conditions only when it is initiated, not
+ * with CompleteMultipartUpload, which is where S3/MinIO check them atomically; it also resumes
+ * someone else's unfinished upload of the same key. Here the conditions go on the PUT, or on both
+ * the initiation (fail early) and the completion (the check that counts); MinIO evaluates them
+ * under its per-object lock and answers 412, which becomes PreconditionFailedError.
  *
  * Bodies are always sent as Buffers (so the client can sign them and retry a 5xx): a Buffer or a
- * stream shorter than `partSize` is one PUT; a longer stream is a multipart upload of `partSize`
+ * stream no longer than `partSize` is one PUT; a longer stream is a multipart upload of `partSize`
  * parts, aborted if the stream or an upload fails, so a failed put leaves no object behind.
  */
 import http from 'node:http';
@@ -15,7 +19,7 @@ import { PassThrough, type Readable } from 'node:stream';
 import { Client, InvalidArgumentError, InvalidObjectNameError, InvalidPrefixError, S3Error } from 'minio';
 import { InvalidInputError, NotFoundError, PipelineError, PreconditionFailedError, StorageUnavailableError, expected } from '../errors.js';
 import type { ListedObject, ObjectInfo, ObjectStore, PutOptions } from './port.js';
-import { checkKey, checkMetadata } from './rules.js';
+import { checkContentType, checkKey, checkMetadata } from './rules.js';
 
 export interface MinioStoreOptions {
   readonly endPoint: string;
@@ -44,6 +48,8 @@ const NETWORK_CODES = new Set([
   'ECONNREFUSED', 'ECONNRESET', 'ECONNABORTED', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN',
   'EHOSTUNREACH', 'ENETUNREACH', 'ENETDOWN', 'EHOSTDOWN', 'ERR_STREAM_PREMATURE_CLOSE', 'ERR_SOCKET_CONNECTION_TIMEOUT',
 ]);
+/** Statuses minio-js's requestWithRetry treats as retryable: it throws on them without reading the response. */
+const UNREAD_STATUSES = new Set([408, 429, 499, 500, 502, 503, 504, 520]);
 const NOT_FOUND_CODES = new Set(['NoSuchKey', 'NotFound']);
 const INVALID_NAME_CODES = new Set(['XMinioInvalidObjectName', 'InvalidObjectName', 'KeyTooLongError', 'ObjectNameInvalid']);
 const CREDENTIAL_CODES = new Set(['AccessDenied', 'InvalidAccessKeyId', 'SignatureDoesNotMatch', 'XMinioInvalidAccessKeyID']);
@@ -80,7 +86,12 @@ export function createMinioStore(options: MinioStoreOptions): ObjectStore {
       request.setTimeout(timeoutMs, () => {
         request.destroy(Object.assign(new Error(`no response within ${timeoutMs} ms`), { code: 'ETIMEDOUT' }));
       });
-      request.once('response', () => request.setTimeout(0));
+      request.once('response', (response: http.IncomingMessage) => {
+        request.setTimeout(0);
+        // The client throws on these statuses without reading the body, which would pin the
+        // socket: after `maxSockets` such answers every later request would queue forever.
+        if (UNREAD_STATUSES.has(response.statusCode ?? 0)) response.resume();
+      });
       return request;
     },
   } as Pick<typeof http, 'request'>;
@@ -94,6 +105,9 @@ export function createMinioStore(options: MinioStoreOptions): ObjectStore {
     region,
     transport,
     transportAgent: agent as http.Agent,
+    // Its retry of a 5xx writes to console.warn (not our JSON log); a StorageUnavailableError is
+    // retried by whoever can: Knative redelivers on 5xx, compare-and-swap loops go round again.
+    retryOptions: { disableRetry: true },
   });
 
   function redact(text: string): string {
@@ -123,8 +137,11 @@ export function createMinioStore(options: MinioStoreOptions): ObjectStore {
       if (CREDENTIAL_CODES.has(code)) return new StorageUnavailableError(`${where(context)}: the server refused the credentials (${code})`, cause);
       return new StorageUnavailableError(`${where(context)} failed: ${code || 'error'}: ${message}`, cause);
     }
-    if (NETWORK_CODES.has(code) || /socket hang up|Retryable HTTP status|Retries exhausted|aborted/i.test(message)) {
-      return new StorageUnavailableError(`${where(context)} is unavailable: ${code ? `${code} ` : ''}${message}`.trim(), cause);
+    const status = /Retryable HTTP status: (\d+)/.exec(message)?.[1];
+    if (status) return new StorageUnavailableError(`${where(context)} is unavailable: HTTP ${status}`, cause);
+    if (NETWORK_CODES.has(code) || /socket hang up|Retries exhausted|aborted/i.test(message)) {
+      const detail = code && !message.includes(code) ? `${code} ${message}` : message;
+      return new StorageUnavailableError(`${where(context)} is unavailable: ${detail}`, cause);
     }
     if (error instanceof InvalidArgumentError || error instanceof InvalidObjectNameError || error instanceof InvalidPrefixError) {
       // The client's own argument checks.
@@ -260,7 +277,8 @@ export function createMinioStore(options: MinioStoreOptions): ObjectStore {
       checkKey(key);
       const metadata = checkMetadata(putOptions.metadata);
       const conditions = conditionHeaders(putOptions);
-      const headers: Record<string, string> = { 'Content-Type': putOptions.contentType || 'application/octet-stream' };
+      // Always sent: MinIO would otherwise guess one from the key's extension.
+      const headers: Record<string, string> = { 'Content-Type': checkContentType(putOptions.contentType) };
       for (const [name, value] of Object.entries(metadata)) headers[META_PREFIX + name] = value;
       const context: Context = { op: 'put', key, ifMatch: putOptions.ifMatch !== undefined };
       if (Buffer.isBuffer(body)) return putBuffer(context, key, { ...headers, ...conditions }, body);

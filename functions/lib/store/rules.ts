@@ -52,6 +52,15 @@ export function checkMetadata(metadata: Readonly<Record<string, string>> | undef
   return result;
 }
 
+/** The Content-Type to store: printable ASCII (it is an HTTP header); absent or empty means octet-stream. */
+export function checkContentType(contentType: string | undefined): string {
+  if (contentType === undefined || contentType === '') return 'application/octet-stream';
+  if (typeof contentType !== 'string' || !METADATA_VALUE.test(contentType) || contentType.trim() !== contentType) {
+    throw new InvalidInputError(expected('a media type in printable ASCII', 'contentType', contentType));
+  }
+  return contentType;
+}
+
 /** S3 lists keys in the order of their UTF-8 bytes (not JavaScript's UTF-16 order). */
 export function compareKeys(a: string, b: string): number {
   return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
