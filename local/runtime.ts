@@ -7,6 +7,7 @@
 import { resolve as resolvePath, join } from 'node:path';
 import type { BrokerBackend, StoredEvent, Subscription } from './broker/backend.js';
 import { createMemoryBackend } from './broker/memory.js';
+import type { BackendLogger } from './broker/partition-dispatcher.js';
 import { brokerTopic, triggerGroup } from './broker/names.js';
 import { mergeDelivery } from './eventing/delivery.js';
 import { startTriggerDispatcher, type DeliveryReport } from './eventing/dispatcher.js';
@@ -64,7 +65,7 @@ export async function createLocalPipeline(options: LocalPipelineOptions = {}): P
   const dataDir = resolvePath(root, options.dataDir ?? '.data');
   const revisions = await assignRevisions(manifests.services, join(dataDir, 'runtime', 'revisions.json'));
 
-  const infra = mode === 'real' ? await startInfra(log) : undefined;
+  const infra = mode === 'real' ? await startInfra(log, backendLogger(log)) : undefined;
   const backend = options.backend ?? (infra ? await infra.createBackend() : createMemoryBackend());
   const listeners = new Set<(report: DeliveryReport) => void>();
   const services = new Map<string, ServiceRunner>();
@@ -219,7 +220,20 @@ export async function createLocalPipeline(options: LocalPipelineOptions = {}): P
   return pipeline;
 }
 
-async function startInfra(log: (line: string) => void) {
+/** Broker warnings into the runtime's log, each distinct message at most once per 5 s (an outage repeats them). */
+function backendLogger(log: (line: string) => void): BackendLogger {
+  const lastSeen = new Map<string, number>();
+  const emit = (level: string) => (_fields: object, message?: string) => {
+    const key = `${level}:${message}`;
+    const now = Date.now();
+    if (now - (lastSeen.get(key) ?? 0) < 5000) return;
+    lastSeen.set(key, now);
+    log(`broker ${level}: ${message ?? ''}`);
+  };
+  return { error: emit('error'), warn: emit('warn'), info: () => undefined, debug: () => undefined };
+}
+
+async function startInfra(log: (line: string) => void, backendLog: BackendLogger) {
   const { ensureInfra } = await import('./infra/index.js');
   const infra = await ensureInfra({ kafka: true, minio: true, log });
   return {
@@ -229,7 +243,7 @@ async function startInfra(log: (line: string) => void) {
     consoleUrl: infra.minio.consoleUrl,
     createBackend: async () => {
       const { createKafkaBackend } = await import('./broker/kafka.js');
-      return createKafkaBackend({ brokers: infra.kafka.brokers });
+      return createKafkaBackend({ brokers: infra.kafka.brokers, log: backendLog });
     },
   };
 }

@@ -50,6 +50,7 @@ export const configSchema = z
     S3_REGION: z.string().default('us-east-1'),
     UPLOAD_MAX_BYTES: positiveInt.default(50 * 1024 * 1024),
     UPLOAD_WAIT_MAX: duration.default(30_000),
+    BROKER_PUBLISH_RETRY_FOR: duration.default(30_000),
     BLUR_SIGMA_DEFAULT: z.coerce.number().positive().default(4),
     BLUR_SIGMA_MIN: z.coerce.number().positive().default(0.3),
     BLUR_SIGMA_MAX: z.coerce.number().positive().default(50),

@@ -28,7 +28,7 @@ export function contextLoader(name: string, config: Config = getConfig()): () =>
       } catch (error) {
         throw new StorageUnavailableError(`Object store not ready: ${(error as Error).message}`, { cause: error });
       }
-      const bus = config.K_SINK ? createHttpEventBus(config.K_SINK) : undefined;
+      const bus = config.K_SINK ? createHttpEventBus(config.K_SINK, { retryForMs: config.BROKER_PUBLISH_RETRY_FOR }) : undefined;
       return { config, store, bus, log };
     })().catch((error: unknown) => {
       pending = undefined;

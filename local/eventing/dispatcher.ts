@@ -50,7 +50,8 @@ export function startTriggerDispatcher(options: TriggerDispatcherOptions): Promi
     }
   };
 
-  return backend.subscribe(
+  let closing = false;
+  const subscription = backend.subscribe(
     { topic: options.topic, group: options.group, ordering: options.ordering, maxInFlight: options.maxInFlight },
     async (record: DeliveredRecord) => {
       const event = record.event;
@@ -60,8 +61,9 @@ export function startTriggerDispatcher(options: TriggerDispatcherOptions): Promi
       let failure: Extract<AttemptResult, { ok: false }> | undefined = result.ok ? undefined : result;
       if (result.ok && result.reply) {
         try {
-          await backend.publish(options.topic, result.reply);
+          await publishPatiently(backend, options.topic, result.reply, () => closing);
         } catch (error) {
+          if (closing) throw error; // unsettled: redelivered after the restart
           failure = { ok: false, status: result.status, body: undefined, retriable: false, reason: `storing the reply failed: ${(error as Error).message}` };
         }
       }
@@ -86,6 +88,28 @@ export function startTriggerDispatcher(options: TriggerDispatcherOptions): Promi
       });
     },
   );
+  return subscription.then((inner) => ({
+    close: () => {
+      closing = true;
+      return inner.close();
+    },
+  }));
+}
+
+/**
+ * Storing a reply while Kafka is away: keep trying (capped backoff) rather than dead-letter a
+ * healthy event; the record stays unsettled meanwhile, so a restart redelivers it.
+ */
+async function publishPatiently(backend: BrokerBackend, topic: string, event: StoredEvent, closing: () => boolean): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await backend.publish(topic, event);
+      return;
+    } catch (error) {
+      if (closing() || (error as { retriable?: boolean }).retriable === false) throw error;
+      await new Promise((resolve) => setTimeout(resolve, Math.min(5000, 100 * 2 ** attempt)));
+    }
+  }
 }
 
 export function deadLetter(event: StoredEvent, destination: string, failure: Extract<AttemptResult, { ok: false }>): StoredEvent {

@@ -99,10 +99,10 @@ export async function ensureInfra(options: EnsureInfraOptions = {}): Promise<Inf
 }
 
 /** Stops both servers (MinIO first, it may publish to Kafka); data stays in the cache dir. */
-export async function stopInfra(options: { env?: NodeJS.ProcessEnv } = {}): Promise<{ kafka: StopResult; minio: StopResult }> {
+export async function stopInfra(options: { env?: NodeJS.ProcessEnv; only?: 'kafka' | 'minio' } = {}): Promise<{ kafka?: StopResult; minio?: StopResult }> {
   const config = loadInfraConfig(options.env);
-  const minio = await stopMinio(minioOptions(config));
-  const kafka = await stopKafka(kafkaOptions(config));
+  const minio = options.only === 'kafka' ? undefined : await stopMinio(minioOptions(config));
+  const kafka = options.only === 'minio' ? undefined : await stopKafka(kafkaOptions(config));
   return { kafka, minio };
 }
 
