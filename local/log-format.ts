@@ -8,7 +8,7 @@ export function formatInstanceLine(line: string, instance: string, verbose = fal
   }
   const level = Number(entry['level'] ?? 30);
   if (!verbose && level < 30) return undefined;
-  const name = level >= 50 ? 'ERROR' : level >= 40 ? 'WARN ' : 'INFO ';
+  const name = level >= 50 ? 'ERROR' : level >= 40 ? 'WARN ' : level >= 30 ? 'INFO ' : 'DEBUG';
   const fields = ['type', 'id', 'outcome', 'reply', 'ms', 'reason']
     .filter((key) => entry[key] !== undefined)
     .map((key) => `${key}=${String(entry[key])}`)

@@ -1,16 +1,15 @@
 import * as functions from '@google-cloud/functions-framework';
-import { contextLoader } from '../lib/context.js';
+import { contextLoader, type FunctionContext } from '../lib/context.js';
 import { functionApp, sendJson } from '../lib/http/function-app.js';
 import { computeStats, createStatsHandler } from './handler.js';
 import { createLiveStats } from './live.js';
 
-const live = createLiveStats();
-
-functions.http(
-  'stats',
-  functionApp({
+/** The stats service: counts events (POST /) and answers GET /stats and the live GET /stats/stream. */
+export function createStatsFunction(context: () => Promise<FunctionContext>) {
+  const live = createLiveStats();
+  return functionApp({
     name: 'stats',
-    context: contextLoader('stats'),
+    context,
     onEvent: createStatsHandler(live.changed),
     routes: [
       {
@@ -30,5 +29,7 @@ functions.http(
         },
       },
     ],
-  }),
-);
+  });
+}
+
+functions.http('stats', createStatsFunction(contextLoader('stats')));

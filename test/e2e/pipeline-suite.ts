@@ -129,6 +129,28 @@ export function pipelineSuite(mode: 'embedded' | 'real', extra: () => Partial<Lo
       expect(blurDeliveries).toHaveLength(1);
     });
 
+    it('should show its services, dead letters and deliveries through the admin API the CLI uses', async () => {
+      const status = await pipeline.json(`${pipeline.urls.ingress}/-/status`);
+      expect(status.services.map((s: { name: string }) => s.name).sort()).toEqual(['blur', 'classify', 'grayscale', 'stats', 'upload']);
+      expect(status.triggers.map((t: { name: string }) => t.name).sort()).toEqual(['blur', 'classify', 'grayscale', 'stats']);
+      const letters = await pipeline.json(`${pipeline.urls.ingress}/-/dead-letters`);
+      expect(letters.length).toBeGreaterThanOrEqual(1);
+
+      const controller = new AbortController();
+      const stream = await fetch(`${pipeline.urls.ingress}/-/events`, { signal: controller.signal });
+      const reader = stream.body!.getReader();
+      const { body } = await pipeline.upload(Buffer.from('watch me\n'), 'watched.txt');
+      let text = '';
+      while (!text.includes(`${body['id']}:classified`)) text += new TextDecoder().decode((await reader.read()).value);
+      controller.abort();
+      expect(text).toMatch(new RegExp(`"trigger":"classify","event":\\{[^}]*"id":"${body['id']}:uploaded"`));
+      Object.assign(expected, { other: expected.other + 1, bytes: expected.bytes + 9, classifications: expected.classifications + 1 });
+
+      const replay = await fetch(`${pipeline.urls.ingress}/-/dead-letters/replay`, { method: 'POST', body: JSON.stringify({ ids: [letters[0].id] }) });
+      expect(await replay.json()).toEqual({ replayed: 1 });
+      await waitFor(async () => (await pipeline.deadLetters()).filter((e) => e.id === letters[0].id).length === 2, 30_000, 'the replayed poison event to be dead-lettered again');
+    });
+
     it('should answer broker ingress requests as Knative does', async () => {
       expect((await fetch(pipeline.urls.broker, { method: 'POST', body: '{}', headers: { 'content-type': 'application/json' } })).status).toBe(400);
       expect((await fetch(`${pipeline.urls.ingress}/${pipeline.namespace}/nope`, { method: 'POST' })).status).toBe(404);

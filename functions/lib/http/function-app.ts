@@ -91,9 +91,11 @@ async function handleEvent(req: Request, res: Response, options: FunctionAppOpti
 }
 
 function parseCloudEvent(req: Request): CloudEventV1<unknown> {
-  const body = req.rawBody ?? (typeof req.body === 'string' ? req.body : undefined);
+  const raw = req.rawBody ?? (typeof req.body === 'string' ? Buffer.from(req.body) : Buffer.alloc(0));
+  // The SDK parses JSON and text data only from a string; other media stay bytes.
+  const textual = /json|^text\//i.test(req.headers['content-type'] ?? '');
   try {
-    const parsed = HTTP.toEvent({ headers: req.headers as Record<string, string>, body: body ?? '' });
+    const parsed = HTTP.toEvent({ headers: req.headers as Record<string, string>, body: textual ? raw.toString('utf8') : raw });
     if (Array.isArray(parsed)) throw new Error('batched events are not accepted');
     return parsed as CloudEventV1<unknown>;
   } catch (error) {

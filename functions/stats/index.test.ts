@@ -1,0 +1,62 @@
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import * as functions from '@google-cloud/functions-framework';
+import { getTestServer } from '@google-cloud/functions-framework/testing';
+import { HTTP } from 'cloudevents';
+import { events } from '../lib/events.js';
+import { createTestContext, type TestContext } from '../../test/support/function-context.js';
+import { createStatsFunction } from './index.js';
+
+let ctx: TestContext;
+let server: Server;
+let base: string;
+functions.http('stats-under-test', createStatsFunction(async () => ctx));
+
+beforeAll(async () => {
+  server = getTestServer('stats-under-test');
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+beforeEach(async () => {
+  ctx = await createTestContext({ K_SERVICE: 'stats' });
+});
+afterEach(() => ctx.cleanup());
+
+const uploaded = (n: number) =>
+  events.fileUploaded(
+    { id: `0190a7d2-3c4e-7a00-8000-${String(n).padStart(12, '0')}`, bucket: 'files', key: 'k', name: 'n', contentType: 'image/png', size: 10, sha256: 'c'.repeat(64), kind: 'image', uploadedAt: new Date().toISOString() },
+    { source: '/upload', traceparent: '' },
+  );
+
+async function deliver(event: ReturnType<typeof uploaded>) {
+  const message = HTTP.binary(event);
+  return fetch(base, { method: 'POST', headers: message.headers as Record<string, string>, body: message.body as string });
+}
+
+describe('stats service over HTTP', () => {
+  it('should count delivered events and serve them at GET /stats with CORS', async () => {
+    expect((await deliver(uploaded(1))).status).toBe(202);
+    const response = await fetch(`${base}/stats`);
+    expect(response.headers.get('access-control-allow-origin')).toBe('*');
+    expect(await response.json()).toMatchObject({ files: { total: 1, image: 1 }, bytes: 10 });
+  });
+
+  it('should push new totals to a live stream without a reload', async () => {
+    const controller = new AbortController();
+    const response = await fetch(`${base}/stats/stream`, { signal: controller.signal });
+    expect(response.headers.get('content-type')).toMatch(/^text\/event-stream/);
+    const reader = response.body!.getReader();
+    const decoder = new TextDecoder();
+    let text = '';
+    const frames = async (count: number) => {
+      while (text.split('\n\n').length - 1 < count) text += decoder.decode((await reader.read()).value, { stream: true });
+      return text.split('\n\n').filter(Boolean).map((frame) => JSON.parse(frame.split('data: ')[1]!));
+    };
+    expect((await frames(1))[0].files.total).toBe(0);
+    await deliver(uploaded(2));
+    expect((await frames(2))[1].files.total).toBe(1);
+    controller.abort();
+  });
+});
