@@ -71,6 +71,13 @@ describe('stats handler', () => {
     expect(stats.deleted).toBe(1);
   });
 
+  it('should not count a deleted file whose markers are still being removed', async () => {
+    const handle = createStatsHandler();
+    await handle(uploaded(1, 'image', 10), ctx);
+    await ctx.store.put('stats/deleted/' + id(1), Buffer.alloc(0));
+    expect((await computeStats(ctx)).files.total).toBe(0);
+  });
+
   it('should keep its state in the bucket, so a new instance reads the same totals', async () => {
     await createStatsHandler()(uploaded(1, 'document', 99), ctx);
     expect((await computeStats(ctx)).files.document).toBe(1);

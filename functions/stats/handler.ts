@@ -62,10 +62,18 @@ async function put(ctx: FunctionContext, key: string): Promise<void> {
   await ctx.store.put(key, Buffer.alloc(0), { contentType: 'application/octet-stream' });
 }
 
-/** Exact totals, read from the markers in the bucket (so every instance agrees). */
+/**
+ * Exact totals, read from the markers in the bucket (so every instance agrees). Files with a
+ * tombstone are skipped even while their markers are still being removed.
+ */
 export async function computeStats(ctx: FunctionContext): Promise<StatsSnapshot> {
   const snapshot = emptySnapshot();
-  for await (const object of ctx.store.list(STATS_PREFIX)) countMarker(snapshot, object.key);
-  for await (const _ of ctx.store.list(TOMBSTONE_PREFIX)) snapshot.deleted += 1;
+  const deleted = new Set<string>();
+  for await (const object of ctx.store.list(TOMBSTONE_PREFIX)) deleted.add(object.key.slice(TOMBSTONE_PREFIX.length));
+  snapshot.deleted = deleted.size;
+  for await (const object of ctx.store.list(STATS_PREFIX)) {
+    const id = object.key.slice(STATS_PREFIX.length).split('/')[0]!;
+    if (!deleted.has(id)) countMarker(snapshot, object.key);
+  }
   return snapshot;
 }
