@@ -14,6 +14,8 @@ import { startTriggerDispatcher, type DeliveryReport } from './eventing/dispatch
 import { compileTriggerFilter } from './eventing/filters.js';
 import { Ingress } from './eventing/ingress.js';
 import { createAdminApi } from './admin.js';
+import { startKubeApi } from './kube/api.js';
+import { writeKubeconfig } from './kube/kubeconfig.js';
 import { loadManifests, type Manifests } from './manifests/load.js';
 import type { Destination } from './manifests/schema.js';
 import { functionsFrameworkMain, projectRoot } from './project.js';
@@ -40,15 +42,19 @@ export interface LocalPipelineOptions {
   readonly functionEnv?: Readonly<Record<string, string>>;
   readonly log?: (line: string) => void;
   readonly instanceLog?: (line: string, instance: string) => void;
+  /** Serve the read-only Kubernetes API view for `kn` and write its kubeconfig (local/kube/). Default true. */
+  readonly kubeApi?: boolean;
 }
 
 export interface LocalPipeline {
   readonly namespace: string;
-  readonly urls: { readonly upload: string; readonly ingress: string; readonly broker: string; readonly services: Readonly<Record<string, string>> };
+  readonly urls: { readonly upload: string; readonly ingress: string; readonly broker: string; readonly kube: string; readonly services: Readonly<Record<string, string>> };
   readonly services: ReadonlyMap<string, ServiceRunner>;
   readonly backend: BrokerBackend;
   readonly manifests: Manifests;
   readonly deadLetterTopic: string | undefined;
+  /** `<dataDir>/runtime/kubeconfig` for `kn --kubeconfig`; undefined when kubeApi is false. */
+  readonly kubeconfig: string | undefined;
   onReport(listener: (report: DeliveryReport) => void): () => void;
   deadLetters(): Promise<StoredEvent[]>;
   replayDeadLetters(ids?: readonly string[]): Promise<number>;
@@ -74,11 +80,12 @@ export async function createLocalPipeline(options: LocalPipelineOptions = {}): P
 
   const pipeline: LocalPipeline = {
     namespace,
-    urls: { upload: '', ingress: '', broker: '', services: {} },
+    urls: { upload: '', ingress: '', broker: '', kube: '', services: {} },
     services,
     backend,
     manifests,
     deadLetterTopic: undefined,
+    kubeconfig: undefined,
     onReport(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);
@@ -114,7 +121,7 @@ export async function createLocalPipeline(options: LocalPipelineOptions = {}): P
       await backend.close();
     },
   };
-  const mutableUrls = pipeline.urls as { upload: string; ingress: string; broker: string; services: Record<string, string> };
+  const mutableUrls = pipeline.urls as { upload: string; ingress: string; broker: string; kube: string; services: Record<string, string> };
 
   const ingress = new Ingress(backend, createAdminApi(pipeline));
   const basePort = options.port ?? 8080;
@@ -166,6 +173,8 @@ export async function createLocalPipeline(options: LocalPipelineOptions = {}): P
   };
 
   const command = [process.execPath, functionsFrameworkMain()];
+  // Env values naming a Knative Service by its cluster-local address are pointed at the local URL.
+  const pendingServiceUrls: Record<string, string>[] = [];
   for (const service of manifests.services) {
     const container = service.spec.template.spec.containers[0]!;
     const env: Record<string, string> = { PATH: process.env['PATH'] ?? '', NODE_ENV: 'production' };
@@ -174,6 +183,7 @@ export async function createLocalPipeline(options: LocalPipelineOptions = {}): P
       if (from.secretRef) Object.assign(env, secrets[from.secretRef.name] ?? {});
     }
     for (const variable of container.env ?? []) if (variable.value !== undefined) env[variable.name] = variable.value;
+    pendingServiceUrls.push(env);
     Object.assign(env, storeEnv, options.bucket ? { S3_BUCKET: options.bucket } : {}, options.functionEnv ?? {});
     const sink = sinkFor(service.metadata.name);
     if (sink) env['K_SINK'] = sink;
@@ -193,6 +203,13 @@ export async function createLocalPipeline(options: LocalPipelineOptions = {}): P
     mutableUrls.services[name] = runner.url;
   }
   mutableUrls.upload = services.get('upload')?.url ?? '';
+  for (const env of pendingServiceUrls) {
+    for (const [name, value] of Object.entries(env)) {
+      const match = /^https?:\/\/([a-z0-9-]+)\.([a-z0-9-]+)\.svc(?:\.cluster\.local)?\/?$/.exec(value);
+      const local = match && match[2] === manifests.namespace ? services.get(match[1]!)?.url : undefined;
+      if (local) env[name] = local;
+    }
+  }
 
   for (const trigger of manifests.triggers) {
     const broker = manifests.brokers.find((b) => b.metadata.name === trigger.spec.broker);
@@ -216,6 +233,19 @@ export async function createLocalPipeline(options: LocalPipelineOptions = {}): P
         },
       }),
     );
+  }
+
+  // Inspection (DESIGN.md §5): the read-only Kubernetes API view + the kubeconfig kn reads; stopped before the rest.
+  if (options.kubeApi ?? true) {
+    const kubeApi = await startKubeApi(pipeline);
+    mutableUrls.kube = kubeApi.url;
+    (pipeline as { kubeconfig: string | undefined }).kubeconfig = await writeKubeconfig(join(dataDir, 'runtime', 'kubeconfig'), { server: kubeApi.url, namespace });
+    const stopRest = pipeline.stop.bind(pipeline);
+    pipeline.stop = async () => {
+      await kubeApi.stop();
+      await stopRest();
+    };
+    log(`kube API view at ${kubeApi.url}: kn --kubeconfig ${pipeline.kubeconfig} service list`);
   }
   return pipeline;
 }

@@ -78,7 +78,7 @@ describe('the CloudEvent HTTP app every function shares', () => {
     expect(await invalid.json()).toEqual({ code: 'E_INVALID_EVENT', message: 'that data breaks the contract' });
     const notEvent = await fetch(base, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"a":1}' });
     expect(notEvent.status).toBe(400);
-    expect((await notEvent.json()).message).toMatch(/^Not a valid CloudEvent/);
+    expect(((await notEvent.json()) as { message: string }).message).toMatch(/^Not a valid CloudEvent/);
   });
 
   it('should answer 5xx (retry) to transient failures and bugs, without leaking details', async () => {
