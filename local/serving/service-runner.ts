@@ -82,9 +82,10 @@ export class ServiceRunner {
     return this.settings.containerConcurrency || Number.POSITIVE_INFINITY;
   }
 
-  private get queueLimit(): number {
+  /** In flight plus queued: each instance takes cc and queues 10 × cc more (queue-proxy's breaker). */
+  private get capacity(): number {
     const cc = this.settings.containerConcurrency;
-    return cc > 0 ? 10 * cc * Math.max(1, this.settings.maxScale) : 10_000;
+    return cc > 0 ? 11 * cc * Math.max(1, this.settings.maxScale) : 10_000;
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -111,8 +112,9 @@ export class ServiceRunner {
       free.active++;
       return Promise.resolve(free);
     }
-    if (this.waiters.length >= this.queueLimit) {
-      return Promise.reject(new ServingError(503, `${this.settings.name}: queue full (${this.queueLimit} requests waiting)`));
+    const outstanding = this.waiters.length + this.instances.reduce((sum, i) => sum + i.active, 0);
+    if (outstanding >= this.capacity) {
+      return Promise.reject(new ServingError(503, `${this.settings.name}: overloaded (${outstanding} requests in flight or queued)`));
     }
     return new Promise<Instance>((resolve, reject) => {
       const timer = setTimeout(() => {
