@@ -76,7 +76,7 @@ describe('ServiceRunner', () => {
     await start({ idleMs: 200, minScale: 0 });
     await get('/');
     await waitFor(() => runner!.status().ready === 0, 5000, 'scale to zero');
-    await runner.stop();
+    await runner!.stop();
     await start({ idleMs: 200, minScale: 1 });
     expect(runner!.status().ready).toBe(1);
     await get('/');
