@@ -17,7 +17,7 @@ import { createAdminApi } from './admin.js';
 import { startKubeApi } from './kube/api.js';
 import { writeKubeconfig } from './kube/kubeconfig.js';
 import { loadManifests, type Manifests } from './manifests/load.js';
-import type { Destination } from './manifests/schema.js';
+import type { DeliverySpec, Destination } from './manifests/schema.js';
 import { functionsFrameworkMain, projectRoot } from './project.js';
 import { assignRevisions } from './serving/revisions.js';
 import { ServiceRunner } from './serving/service-runner.js';
@@ -40,6 +40,8 @@ export interface LocalPipelineOptions {
   readonly backend?: BrokerBackend;
   /** Extra env for every function (tests: smaller limits). */
   readonly functionEnv?: Readonly<Record<string, string>>;
+  /** Replaces fields of the Broker's spec.delivery (tests: fewer, faster retries). */
+  readonly delivery?: Partial<DeliverySpec>;
   readonly log?: (line: string) => void;
   readonly instanceLog?: (line: string, instance: string) => void;
   /** Serve the read-only Kubernetes API view for `kn` and write its kubeconfig (local/kube/). Default true. */
@@ -225,7 +227,7 @@ export async function createLocalPipeline(options: LocalPipelineOptions = {}): P
         maxInFlight: 50,
         filter: compileTriggerFilter(trigger),
         subscriberUrl: resolveDestination(trigger.spec.subscriber),
-        policy: mergeDelivery(broker.spec.delivery, trigger.spec.delivery),
+        policy: mergeDelivery({ ...broker.spec.delivery, ...options.delivery }, trigger.spec.delivery),
         backend,
         resolve: resolveDestination,
         report: (report) => {

@@ -39,6 +39,8 @@ const REAP_INTERVAL_MS = 500;
 export class ServiceRunner {
   private readonly instances: Instance[] = [];
   private starting = 0;
+  /** Scaled down, still shutting down: not ready, but their processes still exist. */
+  private readonly terminating = new Set<Instance>();
   private readonly waiters: Waiter[] = [];
   private server: Server | undefined;
   private reaper: NodeJS.Timeout | undefined;
@@ -70,6 +72,7 @@ export class ServiceRunner {
       url: this.url,
       ready: this.instances.filter((i) => i.ready).length,
       starting: this.starting,
+      terminating: this.terminating.size,
       active: this.instances.reduce((sum, i) => sum + i.active, 0),
       queued: this.waiters.length,
       instances: this.instances.map((i) => ({ name: i.name, pid: i.pid, port: i.port, active: i.active })),
@@ -212,7 +215,8 @@ export class ServiceRunner {
         instance.retired = true;
         this.instances.splice(this.instances.indexOf(instance), 1);
         this.onEvent(`${instance.name} scaled down after ${this.settings.idleMs} ms idle`);
-        void instance.stop();
+        this.terminating.add(instance);
+        void instance.stop().finally(() => this.terminating.delete(instance));
       }
     }
   }

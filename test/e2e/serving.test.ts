@@ -18,7 +18,11 @@ describe('serving in the local runtime (embedded)', () => {
     const first = await pipeline.upload(Buffer.from('one\n'), 'one.txt', '?wait=20s');
     expect(first.body['status']).toBe('complete');
     expect(service('upload').coldStarts).toBe(1);
-    await waitFor(() => [...pipeline.services.values()].every((s) => s.status().ready === 0 && s.status().starting === 0), 20_000, 'every service to scale to zero');
+    const pids = [...pipeline.services.values()].flatMap((s) => s.status().instances.map((i) => i.pid!));
+    expect(pids.length).toBeGreaterThanOrEqual(1);
+    await waitFor(() => [...pipeline.services.values()].every((s) => s.status().ready === 0 && s.status().starting === 0 && s.status().terminating === 0), 20_000, 'every service to scale to zero');
+    // The process list agrees: every instance process has exited.
+    expect(pids.filter(isAlive)).toEqual([]);
     const second = await pipeline.upload(Buffer.from('two\n'), 'two.txt', '?wait=20s');
     expect(second.status).toBe(201);
     expect(second.body['status']).toBe('complete');
@@ -36,3 +40,12 @@ describe('serving in the local runtime (embedded)', () => {
     expect(body['processed_by'][0].instance).not.toBe(killed);
   });
 });
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
