@@ -1,0 +1,194 @@
+#!/usr/bin/env node
+/**
+ * `npm run bench [-- --embedded]`: throughput, latency, cold start, scale-out and memory of the
+ * pipeline, each beside a baseline measured in the same run. Writes bench/results/<mode>.json,
+ * a latency chart (SVG) and prints a table.
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { cpus, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import sharp from 'sharp';
+import { CloudEvent, HTTP } from 'cloudevents';
+import { createLocalPipeline, type LocalPipeline } from '../local/runtime.js';
+import { projectRoot } from '../local/project.js';
+import { events } from '../functions/lib/events.js';
+import { bareFunctionsFrameworkStart, inProcessThroughput, timeProcess } from './baselines.js';
+import { latencyChart } from './chart.js';
+import { Harness, pool } from './harness.js';
+import { benchPhotos } from './photos.js';
+import { scaleOut } from './scale-out.js';
+import { median, percentile, round, rssMiB, table, type Row } from './stats.js';
+
+const { values } = parseArgs({ options: { embedded: { type: 'boolean', default: false }, quick: { type: 'boolean', default: false } } });
+const mode = values.embedded ? 'embedded' : 'real';
+const quick = values.quick;
+const log = (line: string) => console.error(`bench: ${line}`);
+
+const IDLE_MS = 2500;
+const THROUGHPUT_FILES = quick ? 8 : 24;
+const LATENCY_SAMPLES = quick ? 8 : 20;
+const CONCURRENCY = 4;
+
+async function main(): Promise<void> {
+  log(`mode ${mode}, ${cpus().length} cores, node ${process.version}, sharp ${sharp.versions.sharp} (libvips ${sharp.versions.vips})`);
+  const photos = await benchPhotos();
+  const small = photos.small.map((p) => p.bytes);
+  log(`photos: 4 × 2 MP (${Math.round(small[0]!.length / 1024)} KiB), 1 × 24 MP (${Math.round(photos.large.bytes.length / 1024)} KiB)`);
+
+  const dataDir = join(projectRoot(), '.data', 'bench');
+  const pipeline = await createLocalPipeline({ mode, port: 0, namespace: `bench-${Date.now().toString(36)}`, bucket: `bench-${Date.now().toString(36)}`, dataDir, idleMs: IDLE_MS, kubeApi: false, log: () => undefined, instanceLog: () => undefined });
+  const harness = new Harness(pipeline);
+  const result: Record<string, unknown> = {
+    machine: { cores: cpus().length, memoryGiB: round(totalmem() / 2 ** 30), node: process.version, sharp: sharp.versions.sharp, libvips: sharp.versions.vips, mode },
+  };
+  try {
+    // Warm every service once.
+    await harness.uploadAndWait(small[0]!, 'warm.jpg');
+
+    log('throughput');
+    const files = Array.from({ length: THROUGHPUT_FILES }, (_, i) => small[i % small.length]!);
+    const startedAt = performance.now();
+    const tracked = await pool(files, CONCURRENCY, (bytes, i) => harness.upload(bytes, `t-${i}.jpg`));
+    await Promise.all(tracked.map((t) => t.derivativesReady));
+    const pipelineFps = files.length / ((performance.now() - startedAt) / 1000);
+    const boundFps = await inProcessThroughput(files, CONCURRENCY);
+    result['throughput'] = { filesPerSecond: round(pipelineFps, 2), inProcessSharpBound: round(boundFps, 2), ratio: round(pipelineFps / boundFps, 2) };
+
+    log('latency at idle and under load');
+    const latency: Record<string, { p50: number; p95: number; p99: number }> = {};
+    for (const background of [0, 2, 4]) {
+      let stop = false;
+      const load = Array.from({ length: background }, async (_, n) => {
+        for (let i = 0; !stop; i++) await harness.uploadAndWait(small[(n + i) % small.length]!, `load-${n}-${i}.jpg`);
+      });
+      const samples: number[] = [];
+      for (let i = 0; i < LATENCY_SAMPLES; i++) samples.push(await harness.uploadAndWait(small[i % small.length]!, `lat-${background}-${i}.jpg`));
+      stop = true;
+      await Promise.all(load);
+      latency[background === 0 ? 'idle' : `load ${background}`] = { p50: round(median(samples)), p95: round(percentile(samples, 95)), p99: round(percentile(samples, 99)) };
+    }
+    result['latency'] = latency;
+
+    log('memory of warm instances');
+    const warm: Record<string, number> = {};
+    for (const [name, runner] of pipeline.services) {
+      const sizes = await Promise.all(runner.status().instances.map((i) => rssMiB(i.pid!)));
+      const known = sizes.filter((s): s is number => s !== undefined);
+      if (known.length) warm[name] = round(Math.max(...known));
+    }
+
+    log('24 MP photo: peak RSS');
+    const peak: Record<string, number> = {};
+    let sampling = true;
+    const sampler = (async () => {
+      while (sampling) {
+        for (const [name, runner] of pipeline.services) {
+          for (const instance of runner.status().instances) {
+            const rss = await rssMiB(instance.pid!);
+            if (rss !== undefined) peak[name] = round(Math.max(peak[name] ?? 0, rss));
+          }
+        }
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+    })();
+    const largeMs = await harness.uploadAndWait(photos.large.bytes, '24mp.jpg');
+    sampling = false;
+    await sampler;
+
+    log('cold start');
+    const cold = await coldStarts(pipeline, quick ? 2 : 3);
+    const bareNode = median(await sequential(3, () => timeProcess(['-e', '0'])));
+    const bareFf = median(await sequential(3, () => bareFunctionsFrameworkStart(false)));
+    const bareFfSharp = median(await sequential(3, () => bareFunctionsFrameworkStart(true)));
+    result['coldStart'] = { blurRequestAtZeroMs: round(cold), bareNodeMs: round(bareNode), bareFunctionsFrameworkMs: round(bareFf), bareFunctionsFrameworkWithSharpMs: round(bareFfSharp), ratioToBareFfSharp: round(cold / bareFfSharp, 2) };
+
+    await waitScaledToZero(pipeline);
+    const runtimeRss = (await rssMiB(process.pid)) ?? 0;
+    result['memory'] = { warmInstanceMiB: warm, peakFor24MpMiB: peak, largePhotoMs: round(largeMs), scaledToZeroTotalMiB: round(runtimeRss), runtimeIncludesBench: true };
+    result['classify'] = { p50Ms: round(median(harness.classifyMs)), p95Ms: round(percentile(harness.classifyMs, 95)), samples: harness.classifyMs.length };
+  } finally {
+    await pipeline.stop();
+  }
+
+  log('scale-out (20 × 2 s requests, containerConcurrency 1)');
+  const one = await scaleOut(1, quick ? 8 : 20);
+  const four = await scaleOut(4, quick ? 8 : 20);
+  result['scaleOut'] = { maxScale1Ms: round(one), maxScale4Ms: round(four), speedUp: round(one / four, 2) };
+
+  await report(result);
+}
+
+async function sequential(times: number, task: () => Promise<number>): Promise<number[]> {
+  const out: number[] = [];
+  for (let i = 0; i < times; i++) out.push(await task());
+  return out;
+}
+
+async function waitScaledToZero(pipeline: LocalPipeline): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    if ([...pipeline.services.values()].every((s) => { const st = s.status(); return st.ready === 0 && st.starting === 0 && st.terminating === 0; })) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error('services did not scale to zero');
+}
+
+/** Request at zero instances → 2xx of a real blur, through blur's activator. */
+async function coldStarts(pipeline: LocalPipeline, samples: number): Promise<number> {
+  const harness = new Harness(pipeline);
+  const { id } = await harness.upload(await sharp({ create: { width: 64, height: 48, channels: 3, background: '#3a6' } }).jpeg().toBuffer(), 'cold.jpg');
+  const times: number[] = [];
+  for (let i = 0; i < samples; i++) {
+    await waitScaledToZero(pipeline);
+    const event = events.effectRequested({ id, sourceKey: `originals/${id}`, chain: ['blur'], step: 0, options: {} }, { source: '/bench', traceparent: '' });
+    const message = HTTP.binary(new CloudEvent({ ...event.toJSON(), id: `${event.id}:cold-${i}` } as never));
+    const started = performance.now();
+    const response = await fetch(pipeline.urls.services['blur']!, { method: 'POST', headers: message.headers as Record<string, string>, body: message.body as string });
+    await response.arrayBuffer();
+    if (!response.ok) throw new Error(`cold blur answered ${response.status}`);
+    times.push(performance.now() - started);
+  }
+  return median(times);
+}
+
+async function report(result: Record<string, any>): Promise<void> {
+  const t = result['throughput'];
+  const l = result['latency'];
+  const c = result['coldStart'];
+  const s = result['scaleOut'];
+  const m = result['memory'];
+  const k = result['classify'];
+  const rows: Row[] = [
+    { metric: 'throughput (files/s, 2 MP, blur+grayscale+classify+stats)', value: String(t.filesPerSecond), baseline: `${t.inProcessSharpBound} (sharp in one process)`, ratio: String(t.ratio), goal: '≥ 0.70' },
+    ...Object.entries(l as Record<string, { p50: number; p95: number; p99: number }>).map(([load, v]) => ({ metric: `latency upload→derivatives, ${load} (p50/p95/p99 ms)`, value: `${v.p50} / ${v.p95} / ${v.p99}`, baseline: '', ratio: '', goal: load === 'idle' ? 'p50 ≤ 200, p99 ≤ 600' : '' })),
+    { metric: 'cold start: blur request at zero → 2xx (ms)', value: String(c.blurRequestAtZeroMs), baseline: `${c.bareFunctionsFrameworkWithSharpMs} (bare FF + sharp); ${c.bareFunctionsFrameworkMs} (bare FF); ${c.bareNodeMs} (node -e 0)`, ratio: String(c.ratioToBareFfSharp), goal: '≤ 1.10 and ≤ 300 ms' },
+    { metric: 'scale-out: 20 × 2 s requests (ms)', value: `${s.maxScale4Ms} (max-scale 4)`, baseline: `${s.maxScale1Ms} (max-scale 1)`, ratio: `${s.speedUp}× speed-up`, goal: '≥ 3.5×' },
+    { metric: 'classify per photo p50 (ms)', value: String(k.p50Ms), baseline: '', ratio: '', goal: '≤ 120' },
+    { metric: 'RSS per warm instance (MiB)', value: Object.entries(m.warmInstanceMiB).map(([n, v]) => `${n} ${v}`).join(', '), baseline: '', ratio: '', goal: '≤ 120 (effects)' },
+    { metric: 'peak RSS for a 24 MP JPEG (MiB)', value: Object.entries(m.peakFor24MpMiB).map(([n, v]) => `${n} ${v}`).join(', '), baseline: '', ratio: '', goal: '< 400' },
+    { metric: 'RSS with everything scaled to zero (MiB)', value: `${m.scaledToZeroTotalMiB} (runtime + bench process)`, baseline: '', ratio: '', goal: '' },
+  ];
+  const dir = join(projectRoot(), 'bench', 'results');
+  await mkdir(dir, { recursive: true });
+  await writeFile(join(dir, `${mode}.json`), JSON.stringify(result, null, 2));
+  const loads = Object.keys(l);
+  const chart = latencyChart(`upload → derivatives latency (${mode}, 2 MP JPEG)`, [
+    { name: 'p50', color: '#1b7', points: loads.map((x) => ({ x, y: l[x].p50 })) },
+    { name: 'p95', color: '#e80', points: loads.map((x) => ({ x, y: l[x].p95 })) },
+    { name: 'p99', color: '#c22', points: loads.map((x) => ({ x, y: l[x].p99 })) },
+  ]);
+  await writeFile(join(dir, `${mode}-latency.svg`), chart);
+  const machine = result['machine'];
+  console.log(`\n${machine.cores} cores, ${machine.memoryGiB} GiB, node ${machine.node}, sharp ${machine.sharp} / libvips ${machine.libvips}, ${mode} mode\n`);
+  console.log(table(rows));
+  console.log(`\nwrote bench/results/${mode}.json and bench/results/${mode}-latency.svg`);
+}
+
+main().then(
+  () => process.exit(0),
+  (error: Error) => {
+    console.error(`bench failed: ${error.stack ?? error.message}`);
+    process.exit(1);
+  },
+);
