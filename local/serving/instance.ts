@@ -85,7 +85,8 @@ export class Instance {
       } catch {
         // not listening yet
       }
-      await Promise.race([new Promise((resolve) => setTimeout(resolve, Math.min(spec.readinessPeriodMs, 50))), this.exitPromise]);
+      // Knative probes aggressively while a revision starts; a coarse period would add to every cold start.
+      await Promise.race([new Promise((resolve) => setTimeout(resolve, Math.min(spec.readinessPeriodMs, 10))), this.exitPromise]);
     }
     this.kill('SIGKILL');
     throw new Error(`instance ${this.name} was not ready within ${spec.startTimeoutMs} ms`);
