@@ -10,6 +10,8 @@ RUN npx tsc -p tsconfig.build.json
 
 FROM node:20-slim
 ENV NODE_ENV=production
+# See knative/100-config.yaml: bounds libvips's memory after large images.
+ENV MALLOC_ARENA_MAX=2
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
