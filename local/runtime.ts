@@ -40,6 +40,8 @@ export interface LocalPipelineOptions {
   readonly backend?: BrokerBackend;
   /** Extra env for every function (tests: smaller limits). */
   readonly functionEnv?: Readonly<Record<string, string>>;
+  /** Deliver every event twice at once: at-least-once at its worst, for exactly-once tests. */
+  readonly duplicateDeliveries?: boolean;
   /** Replaces fields of the Broker's spec.delivery (tests: fewer, faster retries). */
   readonly delivery?: Partial<DeliverySpec>;
   readonly log?: (line: string) => void;
@@ -229,6 +231,7 @@ export async function createLocalPipeline(options: LocalPipelineOptions = {}): P
         subscriberUrl: resolveDestination(trigger.spec.subscriber),
         policy: mergeDelivery({ ...broker.spec.delivery, ...options.delivery }, trigger.spec.delivery),
         backend,
+        copies: options.duplicateDeliveries ? 2 : 1,
         resolve: resolveDestination,
         report: (report) => {
           for (const listener of listeners) listener(report);

@@ -33,6 +33,8 @@ export interface TriggerDispatcherOptions {
   readonly backend: BrokerBackend;
   readonly resolve: (destination: Destination) => string;
   readonly report: (report: DeliveryReport) => void;
+  /** 2 = every matching record is delivered twice at once (a duplicate storm, for exactly-once tests). */
+  readonly copies?: number;
 }
 
 /** Knative caps knativeerrordata at the first 1024 bytes of the response body. */
@@ -54,40 +56,42 @@ export function startTriggerDispatcher(options: TriggerDispatcherOptions): Promi
   const subscription = backend.subscribe(
     { topic: options.topic, group: options.group, ordering: options.ordering, maxInFlight: options.maxInFlight },
     async (record: DeliveredRecord) => {
-      const event = record.event;
-      if (!options.filter(event)) return;
-      const started = Date.now();
-      const { result, attempts } = await deliver(options.subscriberUrl, event);
-      let failure: Extract<AttemptResult, { ok: false }> | undefined = result.ok ? undefined : result;
-      if (result.ok && result.reply) {
-        try {
-          await publishPatiently(backend, options.topic, result.reply, () => closing);
-        } catch (error) {
-          if (closing) throw error; // unsettled: redelivered after the restart
-          failure = { ok: false, status: result.status, body: undefined, retriable: false, reason: `storing the reply failed: ${(error as Error).message}` };
-        }
-      }
-      const base = { trigger: options.name, event, attempts, ms: Date.now() - started };
-      if (!failure) {
-        options.report({ ...base, outcome: 'delivered', status: result.status, reply: result.ok ? result.reply?.type : undefined, reason: undefined });
-        return;
-      }
-      const sink = policy.deadLetterSink;
-      if (!sink) {
-        options.report({ ...base, outcome: 'dropped', status: failure.status, reply: undefined, reason: `${failure.reason}; no dead-letter sink` });
-        return;
-      }
-      const dead = deadLetter(event, options.subscriberUrl, failure);
-      const sinkResult = await deliver(options.resolve(sink), dead);
-      options.report({
-        ...base,
-        outcome: sinkResult.result.ok ? 'dead-lettered' : 'dropped',
-        status: failure.status,
-        reply: undefined,
-        reason: sinkResult.result.ok ? failure.reason : `${failure.reason}; the dead-letter sink failed too`,
-      });
+      if (!options.filter(record.event)) return;
+      await Promise.all(Array.from({ length: options.copies ?? 1 }, () => handleRecord(record.event)));
     },
   );
+  async function handleRecord(event: StoredEvent): Promise<void> {
+    const started = Date.now();
+    const { result, attempts } = await deliver(options.subscriberUrl, event);
+    let failure: Extract<AttemptResult, { ok: false }> | undefined = result.ok ? undefined : result;
+    if (result.ok && result.reply) {
+      try {
+        await publishPatiently(backend, options.topic, result.reply, () => closing);
+      } catch (error) {
+        if (closing) throw error; // unsettled: redelivered after the restart
+        failure = { ok: false, status: result.status, body: undefined, retriable: false, reason: `storing the reply failed: ${(error as Error).message}` };
+      }
+    }
+    const base = { trigger: options.name, event, attempts, ms: Date.now() - started };
+    if (!failure) {
+      options.report({ ...base, outcome: 'delivered', status: result.status, reply: result.ok ? result.reply?.type : undefined, reason: undefined });
+      return;
+    }
+    const sink = policy.deadLetterSink;
+    if (!sink) {
+      options.report({ ...base, outcome: 'dropped', status: failure.status, reply: undefined, reason: `${failure.reason}; no dead-letter sink` });
+      return;
+    }
+    const dead = deadLetter(event, options.subscriberUrl, failure);
+    const sinkResult = await deliver(options.resolve(sink), dead);
+    options.report({
+      ...base,
+      outcome: sinkResult.result.ok ? 'dead-lettered' : 'dropped',
+      status: failure.status,
+      reply: undefined,
+      reason: sinkResult.result.ok ? failure.reason : `${failure.reason}; the dead-letter sink failed too`,
+    });
+  }
   return subscription.then((inner) => ({
     close: () => {
       closing = true;
