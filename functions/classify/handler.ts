@@ -8,6 +8,7 @@ import { SNIFF_BYTES, sniff } from '../lib/sniff.js';
 import { readAll } from '../lib/store/port.js';
 import { traceIdOf } from '../lib/trace.js';
 import { noLabeler, type ImageLabeler } from './labeler.js';
+import { createModelLabeler } from './model-labeler.js';
 import { PDF_PAGE_SCAN_LIMIT } from './schema.js';
 
 /** `pipeline.file.uploaded` → what the file is, written to meta/<id>/classification.json. */
@@ -52,9 +53,10 @@ export function createClassifyHandler(labeler: ImageLabeler = noLabeler): CloudE
 async function describeImage(key: string, ctx: FunctionContext, labeler: ImageLabeler): Promise<Partial<FileClassified>> {
   const { bytes } = await readAll(ctx.store, key);
   try {
-    const image = await openImage(bytes, { maxPixels: ctx.config.IMAGE_MAX_PIXELS, maxFrames: ctx.config.IMAGE_MAX_FRAMES });
+    const limits = { maxPixels: ctx.config.IMAGE_MAX_PIXELS, maxFrames: ctx.config.IMAGE_MAX_FRAMES };
+    const image = await openImage(bytes, limits);
     const { width, pageHeight, height } = image.metadata;
-    const labels = await labeler.label(bytes);
+    const labels = await labeler.label(bytes, { log: ctx.log, limits, modelDir: ctx.config.MODEL_DIR });
     return {
       ...(width ? { width } : {}),
       ...((pageHeight ?? height) ? { height: pageHeight ?? height } : {}),
@@ -79,4 +81,8 @@ async function countPdfPages(key: string, ctx: FunctionContext): Promise<number 
   return matches && matches.length > 0 ? matches.length : undefined;
 }
 
-export const handleClassify = createClassifyHandler();
+/**
+ * The deployed function: labels from the offline models, the image model read from MODEL_DIR
+ * (at the first image, not at start) and safe search from the model inside the nsfwjs package.
+ */
+export const handleClassify = createClassifyHandler(createModelLabeler({ modelDir: (context) => context.modelDir }));

@@ -57,6 +57,8 @@ export const configSchema = z
     IMAGE_MAX_PIXELS: positiveInt.default(50_000_000),
     IMAGE_MAX_FRAMES: positiveInt.default(500),
     STATS_URL: z.url().optional(),
+    /** The classify models' directory (local/infra/models.ts fills it; the image bakes it in). Unset: no labels. */
+    MODEL_DIR: z.string().optional(),
   })
   .refine((c) => c.BLUR_SIGMA_MIN <= c.BLUR_SIGMA_DEFAULT && c.BLUR_SIGMA_DEFAULT <= c.BLUR_SIGMA_MAX, {
     message: 'BLUR_SIGMA_DEFAULT must lie between BLUR_SIGMA_MIN and BLUR_SIGMA_MAX',
