@@ -14,8 +14,9 @@ import { deletePrefix, type ObjectStore } from '../lib/store/port.js';
 import { newTraceparent, traceIdOf } from '../lib/trace.js';
 import { buildFileView, readUploadRecord, type FileView } from './file-view.js';
 import { receiveMultipart } from './multipart.js';
-import { renderPage } from './page.js';
+import { pageRoutes } from './page.js';
 import { parseChains, parseEffectOptions, parseFileId, parseWait, type UploadRecord } from './schema.js';
+import { statsProxyRoutes } from './stats-proxy.js';
 
 const WAIT_POLL_MS = 100;
 const LIST_LIMIT_MAX = 500;
@@ -33,7 +34,6 @@ async function createFile(req: Request, res: Response, ctx: FunctionContext): Pr
   const declared = Number(req.headers['content-length']);
   // Multipart framing adds a little; a body far over the limit is refused before it is read.
   if (Number.isFinite(declared) && declared > ctx.config.UPLOAD_MAX_BYTES + 64 * 1024) {
-    res.set('Connection', 'close');
     throw new PayloadTooLargeError(`File is larger than the limit of ${ctx.config.UPLOAD_MAX_BYTES} bytes`);
   }
   const wait = parseWait(req.query['wait'] === undefined ? undefined : String(req.query['wait']), ctx.config);
@@ -194,13 +194,9 @@ async function removeFile(store: ObjectStore, id: string): Promise<string[]> {
 }
 
 export const uploadRoutes: Route[] = [
-  {
-    method: 'GET',
-    path: /^\/$/,
-    handle: async (_req, res) => {
-      res.status(200).set({ 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store' }).send(renderPage());
-    },
-  },
+  // The web page and its assets (page.ts), and the stats service behind the same origin.
+  ...pageRoutes,
+  ...statsProxyRoutes,
   { method: 'POST', path: /^\/files\/?$/, handle: createFile },
   { method: 'GET', path: /^\/files\/?$/, handle: listFiles },
   {

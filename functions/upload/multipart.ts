@@ -74,8 +74,12 @@ export function receiveMultipart(req: IncomingMessage, options: ReceiveOptions):
     parser.on('filesLimit', () => fail(new InvalidInputError('Expected one file per request but received several')));
     parser.on('fieldsLimit', () => fail(new InvalidInputError(`Expected at most ${MAX_FIELDS} form fields`)));
     parser.on('partsLimit', () => fail(new InvalidInputError(`Expected at most ${MAX_FIELDS + 1} form parts`)));
-    parser.on('error', (error: Error) => fail(new InvalidInputError(`Malformed multipart body: ${error.message}`)));
-    parser.on('close', () => {
+    let settled = false;
+    const settle = () => {
+      if (settled) return;
+      settled = true;
+      req.unpipe(parser);
+      req.resume();
       void (async () => {
         const file = stored ? await stored.catch((error: Error) => (fail(error), undefined)) : undefined;
         if (failure) {
@@ -85,7 +89,12 @@ export function receiveMultipart(req: IncomingMessage, options: ReceiveOptions):
           resolve({ file, fields });
         }
       })();
+    };
+    parser.on('error', (error: Error) => {
+      fail(new InvalidInputError(`Malformed multipart body: ${error.message}`));
+      settle();
     });
+    parser.on('close', settle);
     req.on('aborted', () => fail(new InvalidInputError('The client closed the connection before the upload finished')));
     req.pipe(parser);
   });

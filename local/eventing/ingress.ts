@@ -46,7 +46,9 @@ export class Ingress {
       req.resume();
       return reply(res, 404, `no broker or sink at ${path}`);
     }
-    const body = await readBody(req, MAX_EVENT_BYTES);
+    // Like the Kafka producer's max.request.size, the limit counts the record's headers too.
+    const headerBytes = Object.entries(req.headers).reduce((sum, [name, value]) => sum + name.length + String(value).length, 0);
+    const body = await readBody(req, MAX_EVENT_BYTES - headerBytes);
     if (!body) return reply(res, 413, `event larger than ${MAX_EVENT_BYTES} bytes`);
     let event: CloudEvent<unknown>;
     try {
@@ -54,6 +56,8 @@ export class Ingress {
       const parsed = HTTP.toEvent({ headers, body: isTextual(headers['content-type']) ? body.toString('utf8') : body });
       if (Array.isArray(parsed)) throw new Error('batched events are not accepted');
       event = parsed as CloudEvent<unknown>;
+      if (event.specversion !== '1.0' && event.specversion !== '0.3') throw new Error(`unsupported specversion "${event.specversion}"`);
+      event.validate();
     } catch (error) {
       return reply(res, 400, `not a valid CloudEvent: ${(error as Error).message}`);
     }

@@ -226,7 +226,10 @@ export class ServiceRunner {
       const upstream = httpRequest(
         { host: '127.0.0.1', port: instance.port, method: req.method, path: req.url, headers: { ...req.headers, 'x-forwarded-for': req.socket.remoteAddress ?? '' } },
         (upstreamRes) => {
-          res.writeHead(upstreamRes.statusCode ?? 502, upstreamRes.headers);
+          // Answered before the body was all sent (e.g. an early 413): the client must not reuse
+          // this connection, whose request stream is in an unknown state.
+          const headers = req.complete ? upstreamRes.headers : { ...upstreamRes.headers, connection: 'close' };
+          res.writeHead(upstreamRes.statusCode ?? 502, headers);
           upstreamRes.pipe(res);
           upstreamRes.on('end', finish);
           upstreamRes.on('error', () => (res.destroy(), finish()));

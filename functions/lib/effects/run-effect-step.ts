@@ -57,9 +57,15 @@ export async function runEffectStep(
         size: existing.size,
       };
     } else {
-      const { data: bytes, info } = await transform(image.pipeline(), data, ctx)
-        .toFormat(format)
-        .toBuffer({ resolveWithObject: true });
+      const pipeline = transform(image.pipeline(), data, ctx).toFormat(format);
+      let encoded;
+      try {
+        encoded = await pipeline.toBuffer({ resolveWithObject: true });
+      } catch (error) {
+        // Whatever libvips trips over while decoding the whole image is the image's fault.
+        throw new BadImageError(describeSharpError(error, limits), { cause: error });
+      }
+      const { data: bytes, info } = encoded;
       const height = info.pageHeight ?? info.height;
       await ctx.store.put(key, bytes, {
         contentType: `image/${format}`,
@@ -78,8 +84,8 @@ export async function runEffectStep(
       if (await originalDeleted(ctx, data.id, key)) return undefined;
     }
   } catch (error) {
-    if (!(error instanceof BadImageError) && !isSharpError(error)) throw error;
-    const reason = error instanceof BadImageError ? error.message : describeSharpError(error, limits);
+    if (!(error instanceof BadImageError)) throw error;
+    const reason = error.message;
     const failure = { id: data.id, chain: data.chain, step: data.step, effect, sourceKey: data.sourceKey, code: 'E_BAD_IMAGE', reason };
     await ctx.store.put(keys.effectFailure(data.id, data.chain, data.step), Buffer.from(JSON.stringify(failure)), {
       contentType: 'application/json',
@@ -102,9 +108,4 @@ async function originalDeleted(ctx: FunctionContext, id: string, outputKey: stri
   await ctx.store.delete(outputKey);
   ctx.log.info({ id, outputKey }, 'file deleted while transforming; output removed');
   return true;
-}
-
-/** sharp rejects with plain Errors whose messages come from libvips. */
-function isSharpError(error: unknown): boolean {
-  return error instanceof Error && /vips|sharp|Input (buffer|image)|decode|corrupt|Premature|unsupported/i.test(error.message);
 }

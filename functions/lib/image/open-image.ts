@@ -54,7 +54,7 @@ export function describeSharpError(error: unknown, limits: ImageLimits): string 
   const message = error instanceof Error ? error.message : String(error);
   if (/pixel limit/i.test(message)) return `Image exceeds the pixel limit of ${limits.maxPixels}`;
   if (/unsupported image format/i.test(message)) return 'Not a supported image format (the bytes do not decode as any image libvips knows)';
-  if (/premature end|truncated|unexpected end|end of (input )?file|read error|short read/i.test(message)) {
+  if (/premature end|truncated|unexpected end|end of (input )?(file|stream)|end of stream|read error|short read|not enough data/i.test(message)) {
     return `Image data is truncated or corrupt (${firstLine(message)})`;
   }
   return `Image could not be decoded (${firstLine(message)})`;
