@@ -5,7 +5,7 @@
 import { NotFoundError } from '../lib/errors.js';
 import { chainKey } from '../lib/events.js';
 import { keys } from '../lib/keys.js';
-import { readAll, type ObjectStore } from '../lib/store/port.js';
+import { readAll, type ObjectInfo, type ObjectStore } from '../lib/store/port.js';
 import { uploadRecord, type UploadRecord } from './schema.js';
 
 export interface ProcessedBy {
@@ -26,6 +26,15 @@ export interface DerivativeView {
   readonly height: number | undefined;
   readonly processedBy: ProcessedBy;
   readonly createdAt: string;
+  /** The trace the step ran in (object metadata `trace-id`). */
+  readonly traceId: string | undefined;
+}
+
+/** Who wrote an object and when, from its user metadata: for the page's per-file timeline. */
+export interface StepLineage {
+  readonly processedBy: ProcessedBy;
+  readonly traceId: string | undefined;
+  readonly at: string;
 }
 
 export interface FailureView {
@@ -41,6 +50,10 @@ export interface FileView extends UploadRecord {
   readonly derivatives: DerivativeView[];
   readonly failures: FailureView[];
   readonly classification: Record<string, unknown> | null;
+  /** Who wrote the classification (null until it exists). */
+  readonly classifiedBy: StepLineage | null;
+  /** Who recorded each failure; apart from `failures`, whose shape scripts rely on. */
+  readonly failureLineage: (StepLineage & { readonly chain: string; readonly step: number })[];
   /** Chains whose last step produced an output, e.g. `grayscale+blur`. */
   readonly appliedEffects: string[];
 }
@@ -75,28 +88,27 @@ export async function buildFileView(store: ObjectStore, id: string): Promise<Fil
       contentType: info.contentType,
       width: numberOrUndefined(info.metadata['width']),
       height: numberOrUndefined(info.metadata['height']),
-      processedBy: {
-        function: info.metadata['function'] ?? 'unknown',
-        revision: info.metadata['revision'] ?? 'unknown',
-        instance: info.metadata['instance'] ?? 'unknown',
-      },
+      processedBy: processedByOf(info),
       createdAt: info.lastModified.toISOString(),
+      traceId: info.metadata['trace-id'],
     });
   }
   const failures: FailureView[] = [];
+  const failureLineage: FileView['failureLineage'] = [];
   let classification: Record<string, unknown> | null = null;
+  let classifiedBy: StepLineage | null = null;
   for await (const object of store.list(keys.metaPrefix(id))) {
     if (object.key === keys.classification(id)) {
       classification = await readJson(store, object.key);
+      classifiedBy = classification ? await stepLineage(store, object.key) : null;
     } else if (object.key.startsWith(`${keys.metaPrefix(id)}failures/`)) {
       const failure = await readJson(store, object.key);
       if (failure) {
-        failures.push({
-          chain: chainKey(failure['chain'] as string[]),
-          step: Number(failure['step']),
-          effect: String(failure['effect']),
-          reason: String(failure['reason']),
-        });
+        const chain = chainKey(failure['chain'] as string[]);
+        const step = Number(failure['step']);
+        failures.push({ chain, step, effect: String(failure['effect']), reason: String(failure['reason']) });
+        const lineage = await stepLineage(store, object.key);
+        if (lineage) failureLineage.push({ chain, step, ...lineage });
       }
     }
   }
@@ -115,8 +127,23 @@ export async function buildFileView(store: ObjectStore, id: string): Promise<Fil
     derivatives: derivatives.sort((a, b) => a.chain.localeCompare(b.chain) || a.step - b.step),
     failures,
     classification,
+    classifiedBy,
+    failureLineage,
     appliedEffects,
   };
+}
+
+function processedByOf(info: ObjectInfo): ProcessedBy {
+  return {
+    function: info.metadata['function'] ?? 'unknown',
+    revision: info.metadata['revision'] ?? 'unknown',
+    instance: info.metadata['instance'] ?? 'unknown',
+  };
+}
+
+async function stepLineage(store: ObjectStore, key: string): Promise<StepLineage | null> {
+  const info = await store.head(key);
+  return info ? { processedBy: processedByOf(info), traceId: info.metadata['trace-id'], at: info.lastModified.toISOString() } : null;
 }
 
 async function readJson(store: ObjectStore, key: string): Promise<Record<string, unknown> | null> {

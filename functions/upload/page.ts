@@ -1,67 +1,102 @@
-/** The upload page, served at `/`: plain HTML and a small script, no build step. */
-export function renderPage(): string {
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>File pipeline</title>
-<style>
-  body { font-family: system-ui, sans-serif; margin: 2rem auto; max-width: 60rem; padding: 0 1rem; color: #222; }
-  form { display: flex; gap: .5rem; align-items: center; flex-wrap: wrap; padding: 1rem; border: 2px dashed #aaa; border-radius: 8px; }
-  ul { list-style: none; padding: 0; display: grid; grid-template-columns: repeat(auto-fill, minmax(14rem, 1fr)); gap: 1rem; }
-  li { border: 1px solid #ddd; border-radius: 8px; padding: .5rem; }
-  li img { width: 100%; height: 8rem; object-fit: cover; border-radius: 4px; }
-  .error { color: #b00020; }
-  .muted { color: #666; font-size: .85rem; }
-</style>
-</head>
-<body>
-<h1>File pipeline</h1>
-<form id="upload">
-  <input type="file" name="file" id="file" multiple required>
-  <label>Effects <input name="effects" id="effects" placeholder="grayscale,blur (empty: blur and grayscale)"></label>
-  <button type="submit">Upload</button>
-  <span id="message" role="status"></span>
-</form>
-<ul id="files"></ul>
-<script type="module">
-const list = document.getElementById('files');
-const message = document.getElementById('message');
-async function refresh() {
-  const response = await fetch('/files?limit=60');
-  const { files } = await response.json();
-  list.replaceChildren(...await Promise.all(files.map(async (file) => {
-    const view = await (await fetch(file.links.self)).json();
-    const item = document.createElement('li');
-    const thumb = view.derivatives.at(-1)?.url ?? (view.kind === 'image' ? view.links.content : null);
-    if (thumb) { const img = document.createElement('img'); img.src = thumb; img.alt = view.name; item.append(img); }
-    const title = document.createElement('div'); title.textContent = view.name; item.append(title);
-    const meta = document.createElement('div'); meta.className = 'muted';
-    meta.textContent = view.kind + ' · ' + view.status + (view.failures.length ? ' · ' + view.failures.map((f) => f.reason).join('; ') : '');
-    item.append(meta);
-    return item;
-  })));
+/**
+ * The web page, served by upload at `/`: markup, stylesheet, script and icon are TypeScript
+ * modules exporting strings (tsc copies nothing else to dist/, and the image ships only dist/).
+ * The assets are served under content-hashed names, cached for a year; the page itself is never
+ * cached and carries a Content-Security-Policy that allows only this origin.
+ */
+import { createHash } from 'node:crypto';
+import type { Config } from '../lib/config.js';
+import type { Route } from '../lib/http/function-app.js';
+import { pageHtml } from './page/html.js';
+import { icon } from './page/icon.js';
+import { script } from './page/script.js';
+import { styles } from './page/styles.js';
+
+export interface PageAsset {
+  readonly path: string;
+  readonly contentType: string;
+  readonly body: Buffer;
+  readonly etag: string;
 }
-document.getElementById('upload').addEventListener('submit', async (event) => {
-  event.preventDefault();
-  const files = [...document.getElementById('file').files];
-  const effects = document.getElementById('effects').value.trim();
-  for (const file of files) {
-    const form = new FormData();
-    if (effects) form.append('effects', effects);
-    form.append('file', file);
-    message.textContent = 'Uploading ' + file.name + '…';
-    const response = await fetch('/files', { method: 'POST', body: form });
-    const body = await response.json();
-    message.textContent = response.ok ? 'Uploaded ' + file.name : file.name + ': ' + body.message;
-    message.className = response.ok ? '' : 'error';
-  }
-  await refresh();
-});
-refresh();
-setInterval(refresh, 3000);
-</script>
-</body>
-</html>`;
+
+function asset(name: string, ext: string, contentType: string, text: string): PageAsset {
+  const body = Buffer.from(text, 'utf8');
+  const hash = createHash('sha256').update(body).digest('hex').slice(0, 12);
+  return { path: `/assets/${name}.${hash}.${ext}`, contentType, body, etag: `"${hash}"` };
 }
+
+export const pageAssets = {
+  css: asset('app', 'css', 'text/css; charset=utf-8', styles),
+  js: asset('app', 'js', 'text/javascript; charset=utf-8', script),
+  icon: asset('icon', 'svg', 'image/svg+xml', icon),
+} as const;
+
+/**
+ * Self only. `img-src blob:` lets the page preview a picked photo before it is uploaded (an object
+ * URL of the user's own file, made by this page); nothing else from anywhere else.
+ */
+export const PAGE_CSP = [
+  "default-src 'none'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self' blob:",
+  "connect-src 'self'",
+  "form-action 'self'",
+  "base-uri 'none'",
+  "frame-ancestors 'none'",
+].join('; ');
+
+export type PageLimits = Pick<Config, 'UPLOAD_MAX_BYTES' | 'BLUR_SIGMA_MIN' | 'BLUR_SIGMA_MAX' | 'BLUR_SIGMA_DEFAULT'>;
+
+const DEFAULT_LIMITS: PageLimits = { UPLOAD_MAX_BYTES: 50 * 1024 * 1024, BLUR_SIGMA_MIN: 0.3, BLUR_SIGMA_MAX: 50, BLUR_SIGMA_DEFAULT: 4 };
+
+/** The page, with the service's limits as data attributes for the script. */
+export function renderPage(limits: PageLimits = DEFAULT_LIMITS): string {
+  const html = pageHtml({ css: pageAssets.css.path, js: pageAssets.js.path, icon: pageAssets.icon.path });
+  const data = `data-max-bytes="${limits.UPLOAD_MAX_BYTES}" data-sigma-min="${limits.BLUR_SIGMA_MIN}" data-sigma-max="${limits.BLUR_SIGMA_MAX}" data-sigma-default="${limits.BLUR_SIGMA_DEFAULT}"`;
+  return html.replace('<body>', `<body ${data}>`);
+}
+
+const byPath = new Map(Object.values(pageAssets).map((a) => [a.path, a]));
+
+export const pageRoutes: Route[] = [
+  {
+    method: 'GET',
+    path: /^\/$/,
+    handle: async (_req, res, ctx) => {
+      res
+        .status(200)
+        .set({
+          'Content-Type': 'text/html; charset=utf-8',
+          'Cache-Control': 'no-store',
+          'Content-Security-Policy': PAGE_CSP,
+          'X-Content-Type-Options': 'nosniff',
+          'Referrer-Policy': 'no-referrer',
+        })
+        .send(renderPage(ctx.config));
+    },
+  },
+  {
+    method: 'GET',
+    path: /^\/assets\/[a-z]+\.[0-9a-f]{12}\.(?:css|js|svg)$/,
+    handle: async (req, res) => {
+      const found = byPath.get(req.path);
+      if (!found) {
+        res.status(404).set('Cache-Control', 'no-store').json({ code: 'E_NOT_FOUND', message: `No asset ${req.path} (the page was updated; reload it)` });
+        return;
+      }
+      res.status(200).set({
+        'Content-Type': found.contentType,
+        'Cache-Control': 'public, max-age=31536000, immutable',
+        'X-Content-Type-Options': 'nosniff',
+        ETag: found.etag,
+      });
+      const validators = String(req.headers['if-none-match'] ?? '').split(',').map((v) => v.trim().replace(/^W\//, ''));
+      if (validators.includes(found.etag) || validators.includes('*')) {
+        res.status(304).end();
+        return;
+      }
+      res.send(found.body);
+    },
+  },
+];
