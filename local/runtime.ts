@@ -40,6 +40,12 @@ export interface LocalPipelineOptions {
   readonly backend?: BrokerBackend;
   /** Extra env for every function (tests: smaller limits). */
   readonly functionEnv?: Readonly<Record<string, string>>;
+  /**
+   * Fetch classify's image model (local/infra/models.ts) and give it to the functions as
+   * MODEL_DIR. Default true; when it cannot be had (no pip, no network) classify runs without
+   * ImageNet labels and the runtime says so.
+   */
+  readonly models?: boolean;
   /** Deliver every event twice at once: at-least-once at its worst, for exactly-once tests. */
   readonly duplicateDeliveries?: boolean;
   /** Replaces fields of the Broker's spec.delivery (tests: fewer, faster retries). */
@@ -176,6 +182,15 @@ export async function createLocalPipeline(options: LocalPipelineOptions = {}): P
     return binding ? resolveDestination(binding.spec.sink) : undefined;
   };
 
+  const modelEnv: Record<string, string> = {};
+  if (options.models ?? true) {
+    try {
+      const { ensureModels } = await import('./infra/models.js');
+      modelEnv['MODEL_DIR'] = await ensureModels({ onLine: (line) => log(`models: ${line}`) });
+    } catch (error) {
+      log(`classify's image model is unavailable, images get no ImageNet labels: ${(error as Error).message}`);
+    }
+  }
   const command = [process.execPath, functionsFrameworkMain()];
   // Env values naming a Knative Service by its cluster-local address are pointed at the local URL.
   const pendingServiceUrls: Record<string, string>[] = [];
@@ -188,7 +203,7 @@ export async function createLocalPipeline(options: LocalPipelineOptions = {}): P
     }
     for (const variable of container.env ?? []) if (variable.value !== undefined) env[variable.name] = variable.value;
     pendingServiceUrls.push(env);
-    Object.assign(env, storeEnv, options.bucket ? { S3_BUCKET: options.bucket } : {}, options.functionEnv ?? {});
+    Object.assign(env, storeEnv, modelEnv, options.bucket ? { S3_BUCKET: options.bucket } : {}, options.functionEnv ?? {});
     const sink = sinkFor(service.metadata.name);
     if (sink) env['K_SINK'] = sink;
     const target = env['FUNCTION_TARGET'] ?? service.metadata.name;
