@@ -1,24 +1,21 @@
-import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import * as functions from '@google-cloud/functions-framework';
-import { getTestServer } from '@google-cloud/functions-framework/testing';
 import { HTTP } from 'cloudevents';
 import { events } from '../lib/events.js';
+import { serveFunction, type ServedFunction } from '../../test/support/function-server.js';
 import { createTestContext, type TestContext } from '../../test/support/function-context.js';
 import { createStatsFunction } from './index.js';
 
 let ctx: TestContext;
-let server: Server;
+let served: ServedFunction;
 let base: string;
 functions.http('stats-under-test', createStatsFunction(async () => ctx));
 
 beforeAll(async () => {
-  server = getTestServer('stats-under-test');
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  served = await serveFunction('stats-under-test');
+  base = served.url;
 });
-afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+afterAll(() => served.close());
 beforeEach(async () => {
   ctx = await createTestContext({ K_SERVICE: 'stats' });
 });

@@ -1,15 +1,13 @@
 import '../lib/http/streaming-bodies.js';
-import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import * as functions from '@google-cloud/functions-framework';
-import { getTestServer } from '@google-cloud/functions-framework/testing';
 import type { CloudEvent } from 'cloudevents';
 import { EventType } from '../lib/events.js';
 import { functionApp, type CloudEventHandler } from '../lib/http/function-app.js';
 import { keys } from '../lib/keys.js';
 import { listKeys, readAll } from '../lib/store/port.js';
 import { isGray, makeImage, makePdf } from '../../test/support/images.js';
+import { serveFunction, type ServedFunction } from '../../test/support/function-server.js';
 import { createTestContext, received, type TestContext } from '../../test/support/function-context.js';
 import { handleBlur } from '../blur/handler.js';
 import { handleGrayscale } from '../grayscale/handler.js';
@@ -17,17 +15,16 @@ import { handleClassify } from '../classify/handler.js';
 import { uploadRoutes } from './handler.js';
 
 let ctx: TestContext;
-let server: Server;
+let served: ServedFunction;
 let base: string;
 
 functions.http('upload-under-test', functionApp({ name: 'upload', context: async () => ctx, routes: uploadRoutes }));
 
 beforeAll(async () => {
-  server = getTestServer('upload-under-test');
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  served = await serveFunction('upload-under-test');
+  base = served.url;
 });
-afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+afterAll(() => served.close());
 beforeEach(async () => {
   ctx = await createTestContext({ K_SERVICE: 'upload', UPLOAD_MAX_BYTES: String(1024 * 1024) });
 });

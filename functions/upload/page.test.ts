@@ -1,27 +1,24 @@
 import '../lib/http/streaming-bodies.js';
-import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
 import { Script } from 'node:vm';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import * as functions from '@google-cloud/functions-framework';
-import { getTestServer } from '@google-cloud/functions-framework/testing';
 import { functionApp } from '../lib/http/function-app.js';
+import { serveFunction, type ServedFunction } from '../../test/support/function-server.js';
 import { createTestContext, type TestContext } from '../../test/support/function-context.js';
 import { uploadRoutes } from './handler.js';
 import { PAGE_CSP, pageAssets } from './page.js';
 
 let ctx: TestContext;
-let server: Server;
+let served: ServedFunction;
 let base: string;
 
 functions.http('page-under-test', functionApp({ name: 'upload', context: async () => ctx, routes: uploadRoutes }));
 
 beforeAll(async () => {
-  server = getTestServer('page-under-test');
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  served = await serveFunction('page-under-test');
+  base = served.url;
 });
-afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+afterAll(() => served.close());
 beforeEach(async () => {
   ctx = await createTestContext({ K_SERVICE: 'upload', UPLOAD_MAX_BYTES: '1048576', BLUR_SIGMA_DEFAULT: '6' });
 });

@@ -1,15 +1,13 @@
-import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as functions from '@google-cloud/functions-framework';
-import { getTestServer } from '@google-cloud/functions-framework/testing';
 import { CloudEvent, HTTP } from 'cloudevents';
 import { InvalidEventError, StorageUnavailableError } from '../errors.js';
+import { serveFunction, type ServedFunction } from '../../../test/support/function-server.js';
 import { createTestContext, type TestContext } from '../../../test/support/function-context.js';
 import { functionApp, sendJson } from './function-app.js';
 
 let ctx: TestContext;
-let server: Server;
+let served: ServedFunction;
 let base: string;
 
 functions.http(
@@ -37,12 +35,11 @@ functions.http(
 
 beforeAll(async () => {
   ctx = await createTestContext();
-  server = getTestServer('app-under-test');
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  served = await serveFunction('app-under-test');
+  base = served.url;
 });
 afterAll(async () => {
-  await new Promise<void>((resolve) => server.close(() => resolve()));
+  await served.close();
   await ctx.cleanup();
 });
 
