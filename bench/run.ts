@@ -57,15 +57,18 @@ async function main(): Promise<void> {
 
     log('latency at idle and under load');
     const latency: Record<string, { p50: number; p95: number; p99: number }> = {};
+    const idleClassifyMs: number[] = [];
     for (const background of [0, 2, 4]) {
       let stop = false;
       const load = Array.from({ length: background }, async (_, n) => {
         for (let i = 0; !stop; i++) await harness.uploadAndWait(small[(n + i) % small.length]!, `load-${n}-${i}.jpg`);
       });
+      if (background === 0) harness.classifyMs.length = 0;
       const samples: number[] = [];
       for (let i = 0; i < LATENCY_SAMPLES; i++) samples.push(await harness.uploadAndWait(small[i % small.length]!, `lat-${background}-${i}.jpg`));
       stop = true;
       await Promise.all(load);
+      if (background === 0) idleClassifyMs.push(...harness.classifyMs);
       latency[background === 0 ? 'idle' : `load ${background}`] = { p50: round(median(samples)), p95: round(percentile(samples, 95)), p99: round(percentile(samples, 99)) };
     }
     result['latency'] = latency;
@@ -106,7 +109,7 @@ async function main(): Promise<void> {
     await waitScaledToZero(pipeline);
     const runtimeRss = (await rssMiB(process.pid)) ?? 0;
     result['memory'] = { warmInstanceMiB: warm, peakFor24MpMiB: peak, largePhotoMs: round(largeMs), scaledToZeroTotalMiB: round(runtimeRss), runtimeIncludesBench: true };
-    result['classify'] = { p50Ms: round(median(harness.classifyMs)), p95Ms: round(percentile(harness.classifyMs, 95)), samples: harness.classifyMs.length };
+    result['classify'] = { p50Ms: round(median(idleClassifyMs)), p95Ms: round(percentile(idleClassifyMs, 95)), samples: idleClassifyMs.length, measured: 'at idle, delivery to reply' };
   } finally {
     await pipeline.stop();
   }
@@ -164,7 +167,7 @@ async function report(result: Record<string, any>): Promise<void> {
     ...Object.entries(l as Record<string, { p50: number; p95: number; p99: number }>).map(([load, v]) => ({ metric: `latency upload→derivatives, ${load} (p50/p95/p99 ms)`, value: `${v.p50} / ${v.p95} / ${v.p99}`, baseline: '', ratio: '', goal: load === 'idle' ? 'p50 ≤ 200, p99 ≤ 600' : '' })),
     { metric: 'cold start: blur request at zero → 2xx (ms)', value: String(c.blurRequestAtZeroMs), baseline: `${c.bareFunctionsFrameworkWithSharpMs} (bare FF + sharp); ${c.bareFunctionsFrameworkMs} (bare FF); ${c.bareNodeMs} (node -e 0)`, ratio: String(c.ratioToBareFfSharp), goal: '≤ 1.10 and ≤ 300 ms' },
     { metric: 'scale-out: 20 × 2 s requests (ms)', value: `${s.maxScale4Ms} (max-scale 4)`, baseline: `${s.maxScale1Ms} (max-scale 1)`, ratio: `${s.speedUp}× speed-up`, goal: '≥ 3.5×' },
-    { metric: 'classify per photo p50 (ms)', value: String(k.p50Ms), baseline: '', ratio: '', goal: '≤ 120' },
+    { metric: 'classify per 2 MP photo at idle, p50 (ms)', value: String(k.p50Ms), baseline: '', ratio: '', goal: '≤ 120' },
     { metric: 'RSS per warm instance (MiB)', value: Object.entries(m.warmInstanceMiB).map(([n, v]) => `${n} ${v}`).join(', '), baseline: '', ratio: '', goal: '≤ 120 (effects)' },
     { metric: 'peak RSS for a 24 MP JPEG (MiB)', value: Object.entries(m.peakFor24MpMiB).map(([n, v]) => `${n} ${v}`).join(', '), baseline: '', ratio: '', goal: '< 400' },
     { metric: 'RSS with everything scaled to zero (MiB)', value: `${m.scaledToZeroTotalMiB} (runtime + bench process)`, baseline: '', ratio: '', goal: '' },

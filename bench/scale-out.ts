@@ -17,6 +17,7 @@ export async function scaleOut(maxScale: number, requests = 20, delayMs = 2000):
       containerConcurrency: 1,
       timeoutMs: 120_000,
       idleMs: 60_000,
+      burstCapacity: 200,
       instance: { service: 'sleeper', revision: 'sleeper-00001', command: [process.execPath, probe], env: { PATH: process.env['PATH'] ?? '' }, readinessPath: '/healthz', readinessPeriodMs: 50, startTimeoutMs: 30_000 },
     },
     () => undefined,
@@ -24,7 +25,8 @@ export async function scaleOut(maxScale: number, requests = 20, delayMs = 2000):
   await runner.start(0);
   try {
     const started = performance.now();
-    await Promise.all(Array.from({ length: requests }, () => fetch(`${runner.url}/?delay=${delayMs}`).then((r) => r.arrayBuffer())));
+    const statuses = await Promise.all(Array.from({ length: requests }, () => fetch(`${runner.url}/?delay=${delayMs}`).then(async (r) => (await r.arrayBuffer(), r.status))));
+    if (statuses.some((status) => status !== 200)) throw new Error(`scale-out: not every request succeeded (${statuses.join(',')})`);
     return performance.now() - started;
   } finally {
     await runner.stop();

@@ -20,6 +20,7 @@ async function start(overrides: Partial<ServiceSettings> = {}, env: Record<strin
     containerConcurrency: 0,
     timeoutMs: 10_000,
     idleMs: 60_000,
+    burstCapacity: 0,
     instance: { service: 'probe', revision: 'probe-00001', command: [process.execPath, probe], env: { PATH: process.env['PATH'] ?? '', ...env }, readinessPath: '/healthz', readinessPeriodMs: 50, startTimeoutMs: 10_000 },
     ...overrides,
   };
@@ -65,11 +66,11 @@ describe('ServiceRunner', () => {
     expect(body).toMatch(/exceeded timeoutSeconds/);
   });
 
-  it('should answer 503 once the queue (10 × containerConcurrency per instance) is full', async () => {
-    await start({ containerConcurrency: 1, maxScale: 1 });
-    const results = await Promise.all(Array.from({ length: 14 }, () => get('/?delay=300')));
+  it('should answer 503 once instances, their queues (10 × containerConcurrency) and the burst capacity are full', async () => {
+    await start({ containerConcurrency: 1, maxScale: 1, burstCapacity: 2 });
+    const results = await Promise.all(Array.from({ length: 16 }, () => get('/?delay=300')));
     expect(results.filter((r) => r.status === 503)).toHaveLength(3);
-    expect(results.filter((r) => r.status === 200)).toHaveLength(11);
+    expect(results.filter((r) => r.status === 200)).toHaveLength(13);
   });
 
   it('should scale to zero after the idle window, and keep min-scale instances', async () => {

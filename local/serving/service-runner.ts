@@ -18,6 +18,11 @@ export interface ServiceSettings {
   readonly containerConcurrency: number;
   readonly timeoutMs: number;
   readonly idleMs: number;
+  /**
+   * Requests the activator buffers beyond what the instances take and queue
+   * (`autoscaling.knative.dev/target-burst-capacity`, Knative's default 200).
+   */
+  readonly burstCapacity: number;
   readonly instance: InstanceSpec;
 }
 
@@ -85,10 +90,13 @@ export class ServiceRunner {
     return this.settings.containerConcurrency || Number.POSITIVE_INFINITY;
   }
 
-  /** In flight plus queued: each instance takes cc and queues 10 × cc more (queue-proxy's breaker). */
+  /**
+   * In flight plus queued: each instance takes cc and its queue-proxy queues 10 × cc more; the
+   * activator buffers the burst capacity on top. Past that: 503.
+   */
   private get capacity(): number {
     const cc = this.settings.containerConcurrency;
-    return cc > 0 ? 11 * cc * Math.max(1, this.settings.maxScale) : 10_000;
+    return cc > 0 ? 11 * cc * Math.max(1, this.settings.maxScale) + this.settings.burstCapacity : 10_000;
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {

@@ -8,6 +8,8 @@ const A = 'autoscaling.knative.dev/';
 /** Knative's defaults: stable window 60 s, request timeout 300 s, progress deadline 600 s. */
 const DEFAULT_WINDOW_MS = 60_000;
 const DEFAULT_TIMEOUT_S = 300;
+/** What the activator buffers for a revision beyond its pods (config-autoscaler's default). */
+const DEFAULT_BURST_CAPACITY = 200;
 
 export interface SettingsOverrides {
   /** Replaces window + retention (tests and impatient users). */
@@ -37,6 +39,7 @@ export function serviceSettings(
     containerConcurrency: spec.containerConcurrency ?? 0,
     timeoutMs: (spec.timeoutSeconds ?? DEFAULT_TIMEOUT_S) * 1000,
     idleMs: overrides.idleMs ?? Math.max(window, retention),
+    burstCapacity: Math.max(0, intAnnotation(annotations, `${A}target-burst-capacity`, DEFAULT_BURST_CAPACITY)),
     instance: {
       ...instance,
       service: service.metadata.name,
