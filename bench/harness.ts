@@ -52,6 +52,14 @@ export class Harness {
     return { id: body.id, started, derivativesReady };
   }
 
+  /** Uploads with no effects and returns once classify's answer is stored (one request in flight). */
+  async uploadAndClassify(file: Buffer, name: string): Promise<void> {
+    const form = new FormData();
+    form.append('file', new Blob([new Uint8Array(file)]), name);
+    const response = await fetch(`${this.pipeline.urls.upload}/files?effects=none&wait=30s`, { method: 'POST', body: form });
+    await response.arrayBuffer();
+  }
+
   async uploadAndWait(file: Buffer, name: string): Promise<number> {
     const tracked = await this.upload(file, name);
     return (await tracked.derivativesReady) - tracked.started;
