@@ -1,26 +1,40 @@
 #!/usr/bin/env node
 /**
  * `npm start` / `npm run pipeline -- <command>`:
- *   start [--real] [--port 8080] [--idle 60s]   run the pipeline (embedded by default)
+ *   start [--real] [--port 8080] [--idle 60s]   run the pipeline (embedded by default);
+ *         [--namespace ns] [--bucket b]         isolate it (topics, consumer groups, bucket)
+ *         [--data-dir dir]                      its data folder (default .data); API_TOKEN in the
+ *                                               env protects writes and the kube API view
  *   status                                       services, instances, triggers
  *   events                                       follow every delivery as it happens
  *   dead-letters [list|replay] [id...]           what the dead-letter sink holds; send it again
  */
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { parseDuration } from '../functions/lib/config.js';
 import { projectRoot } from './project.js';
 import { createLocalPipeline, type Mode } from './runtime.js';
 import { formatInstanceLine } from './log-format.js';
 
-const endpointFile = () => join(projectRoot(), '.data', 'runtime', 'endpoint.json');
+const endpointFile = (dataDir = join(projectRoot(), '.data')) => join(dataDir, 'runtime', 'endpoint.json');
 
 async function start(args: string[]): Promise<void> {
   const { values } = parseArgs({
     args,
-    options: { real: { type: 'boolean', default: false }, port: { type: 'string', default: process.env['PORT'] ?? '8080' }, idle: { type: 'string' }, verbose: { type: 'boolean', default: false } },
+    options: {
+      real: { type: 'boolean', default: false },
+      port: { type: 'string', default: process.env['PORT'] ?? '8080' },
+      idle: { type: 'string' },
+      verbose: { type: 'boolean', default: false },
+      namespace: { type: 'string' },
+      bucket: { type: 'string' },
+      'data-dir': { type: 'string' },
+    },
   });
+  const dataDir = resolve(projectRoot(), values['data-dir'] ?? '.data');
+  const apiToken = process.env['API_TOKEN'] || undefined;
+  if (apiToken !== undefined && apiToken.length < 16) throw new Error('API_TOKEN: must be at least 16 characters');
   const mode: Mode = values.real || process.env['PIPELINE_MODE'] === 'real' ? 'real' : 'embedded';
   const port = Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port: expected a port number, got "${values.port}"`);
@@ -31,15 +45,19 @@ async function start(args: string[]): Promise<void> {
   const pipeline = await createLocalPipeline({
     mode,
     port,
+    dataDir,
     ...(idleMs !== undefined ? { idleMs } : {}),
+    ...(values.namespace !== undefined ? { namespace: values.namespace } : {}),
+    ...(values.bucket !== undefined ? { bucket: values.bucket } : {}),
+    ...(apiToken ? { apiToken } : {}),
     log: (line) => console.log(line),
     instanceLog: (line, instance) => {
       const formatted = formatInstanceLine(line, instance, values.verbose);
       if (formatted) console.log(formatted);
     },
   });
-  await mkdir(join(projectRoot(), '.data', 'runtime'), { recursive: true });
-  await writeFile(endpointFile(), JSON.stringify({ admin: pipeline.urls.ingress, upload: pipeline.urls.upload, pid: process.pid }));
+  await mkdir(join(dataDir, 'runtime'), { recursive: true });
+  await writeFile(endpointFile(dataDir), JSON.stringify({ admin: pipeline.urls.ingress, upload: pipeline.urls.upload, services: pipeline.urls.services, pid: process.pid }));
   console.log(`
 Pipeline ready in ${Date.now() - started} ms (${mode} mode, namespace ${pipeline.namespace}).
   Upload page and API  ${pipeline.urls.upload}
@@ -54,7 +72,7 @@ Functions start on the first request and scale to zero when idle. Ctrl-C stops e
     stopping = true;
     console.log(`\n${signal}: stopping…`);
     await pipeline.stop();
-    await rm(endpointFile(), { force: true });
+    await rm(endpointFile(dataDir), { force: true });
     process.exit(0);
   };
   process.on('SIGINT', () => void shutdown('SIGINT'));

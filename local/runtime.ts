@@ -16,6 +16,7 @@ import { Ingress } from './eventing/ingress.js';
 import { createAdminApi } from './admin.js';
 import { startKubeApi } from './kube/api.js';
 import { writeKubeconfig } from './kube/kubeconfig.js';
+import { selfSignedCertificate, type TlsMaterial } from './kube/tls.js';
 import { loadManifests, type Manifests } from './manifests/load.js';
 import type { DeliverySpec, Destination } from './manifests/schema.js';
 import { functionsFrameworkMain, projectRoot } from './project.js';
@@ -52,6 +53,11 @@ export interface LocalPipelineOptions {
   readonly delivery?: Partial<DeliverySpec>;
   readonly log?: (line: string) => void;
   readonly instanceLog?: (line: string, instance: string) => void;
+  /**
+   * The API token (API_TOKEN): given to every function, so upload's writes need it, required by
+   * the Kubernetes API view, and written into the kubeconfig as a bearer token for kn.
+   */
+  readonly apiToken?: string;
   /** Serve the read-only Kubernetes API view for `kn` and write its kubeconfig (local/kube/). Default true. */
   readonly kubeApi?: boolean;
 }
@@ -203,7 +209,7 @@ export async function createLocalPipeline(options: LocalPipelineOptions = {}): P
     }
     for (const variable of container.env ?? []) if (variable.value !== undefined) env[variable.name] = variable.value;
     pendingServiceUrls.push(env);
-    Object.assign(env, storeEnv, modelEnv, options.bucket ? { S3_BUCKET: options.bucket } : {}, options.functionEnv ?? {});
+    Object.assign(env, storeEnv, modelEnv, options.bucket ? { S3_BUCKET: options.bucket } : {}, options.apiToken ? { API_TOKEN: options.apiToken } : {}, options.functionEnv ?? {});
     const sink = sinkFor(service.metadata.name);
     if (sink) env['K_SINK'] = sink;
     const target = env['FUNCTION_TARGET'] ?? service.metadata.name;
@@ -257,9 +263,23 @@ export async function createLocalPipeline(options: LocalPipelineOptions = {}): P
 
   // Inspection (DESIGN.md §5): the read-only Kubernetes API view + the kubeconfig kn reads; stopped before the rest.
   if (options.kubeApi ?? true) {
-    const kubeApi = await startKubeApi(pipeline);
+    // With a token the view serves https (kn's client-go sends a bearer token over TLS only).
+    let tls: TlsMaterial | undefined;
+    if (options.apiToken) {
+      try {
+        tls = await selfSignedCertificate();
+      } catch (error) {
+        log(`kube API view: ${(error as Error).message}; serving http, where kn cannot send the API token`);
+      }
+    }
+    const kubeApi = await startKubeApi(pipeline, { ...(options.apiToken ? { token: options.apiToken } : {}), ...(tls ? { tls } : {}) });
     mutableUrls.kube = kubeApi.url;
-    (pipeline as { kubeconfig: string | undefined }).kubeconfig = await writeKubeconfig(join(dataDir, 'runtime', 'kubeconfig'), { server: kubeApi.url, namespace });
+    (pipeline as { kubeconfig: string | undefined }).kubeconfig = await writeKubeconfig(join(dataDir, 'runtime', 'kubeconfig'), {
+      server: kubeApi.url,
+      namespace,
+      ...(options.apiToken ? { token: options.apiToken } : {}),
+      ...(tls ? { certificate: tls.cert } : {}),
+    });
     const stopRest = pipeline.stop.bind(pipeline);
     pipeline.stop = async () => {
       await kubeApi.stop();

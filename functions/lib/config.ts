@@ -50,6 +50,30 @@ export const configSchema = z
     S3_REGION: z.string().default('us-east-1'),
     UPLOAD_MAX_BYTES: positiveInt.default(50 * 1024 * 1024),
     UPLOAD_WAIT_MAX: duration.default(30_000),
+    /** An upload whose body sends no bytes for this long is answered 408 and nothing is kept. */
+    UPLOAD_IDLE_TIMEOUT: duration.refine((ms) => ms > 0, 'must be a positive duration').default(30_000),
+    /** When set, POST /files and DELETE /files/:id need `Authorization: Bearer <token>`; reads stay open. */
+    API_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+    /** Origins (scheme://host[:port], comma-separated) allowed cross-origin; empty = same-origin only. */
+    CORS_ORIGINS: z
+      .string()
+      .transform((text, ctx) => {
+        const origins = text.split(',').map((o) => o.trim()).filter(Boolean);
+        for (const origin of origins) {
+          let parsed: URL | undefined;
+          try {
+            parsed = new URL(origin);
+          } catch {
+            parsed = undefined;
+          }
+          if (!parsed || parsed.origin !== origin) {
+            ctx.addIssue({ code: 'custom', message: `expected origins such as https://example.com, got "${origin}"` });
+            return z.NEVER;
+          }
+        }
+        return origins;
+      })
+      .default([]),
     BROKER_PUBLISH_RETRY_FOR: duration.default(30_000),
     BLUR_SIGMA_DEFAULT: z.coerce.number().positive().default(4),
     BLUR_SIGMA_MIN: z.coerce.number().positive().default(0.3),

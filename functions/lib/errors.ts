@@ -5,6 +5,8 @@
 export type ErrorCode =
   | 'E_INVALID_INPUT'
   | 'E_INVALID_EVENT'
+  | 'E_UNAUTHORIZED'
+  | 'E_TIMEOUT'
   | 'E_NOT_FOUND'
   | 'E_TOO_LARGE'
   | 'E_UNSUPPORTED_MEDIA'
@@ -40,6 +42,20 @@ export class InvalidEventError extends PipelineError {
   readonly code = 'E_INVALID_EVENT';
   readonly retriable = false;
   readonly status = 400;
+}
+
+/** A write without the API token (API_TOKEN); answered with `WWW-Authenticate: Bearer`. */
+export class UnauthorizedError extends PipelineError {
+  readonly code = 'E_UNAUTHORIZED';
+  readonly retriable = false;
+  readonly status = 401;
+}
+
+/** The client stopped sending its request body (UPLOAD_IDLE_TIMEOUT). */
+export class RequestTimeoutError extends PipelineError {
+  readonly code = 'E_TIMEOUT';
+  readonly retriable = false;
+  readonly status = 408;
 }
 
 export class NotFoundError extends PipelineError {

@@ -33,11 +33,25 @@ async function deliver(event: ReturnType<typeof uploaded>) {
 }
 
 describe('stats service over HTTP', () => {
-  it('should count delivered events and serve them at GET /stats with CORS', async () => {
+  it('should count delivered events and serve them at GET /stats, same-origin only by default', async () => {
     expect((await deliver(uploaded(1))).status).toBe(202);
-    const response = await fetch(`${base}/stats`);
-    expect(response.headers.get('access-control-allow-origin')).toBe('*');
+    const response = await fetch(`${base}/stats`, { headers: { origin: 'https://elsewhere.example' } });
+    expect(response.headers.get('access-control-allow-origin')).toBeNull();
+    expect(response.headers.get('vary')).toMatch(/Origin/);
     expect(await response.json()).toMatchObject({ files: { total: 1, image: 1 }, bytes: 10 });
+  });
+
+  it('should allow exactly the origins CORS_ORIGINS lists', async () => {
+    await ctx.cleanup();
+    ctx = await createTestContext({ K_SERVICE: 'stats', CORS_ORIGINS: 'https://dash.example, http://127.0.0.1:3000' });
+    const listed = await fetch(`${base}/stats`, { headers: { origin: 'https://dash.example' } });
+    expect(listed.headers.get('access-control-allow-origin')).toBe('https://dash.example');
+    expect(listed.headers.get('vary')).toMatch(/Origin/);
+    const other = await fetch(`${base}/stats`, { headers: { origin: 'https://dash.example.evil' } });
+    expect(other.headers.get('access-control-allow-origin')).toBeNull();
+    const preflight = await fetch(`${base}/stats`, { method: 'OPTIONS', headers: { origin: 'http://127.0.0.1:3000', 'access-control-request-method': 'GET' } });
+    expect(preflight.status).toBe(204);
+    expect(preflight.headers.get('access-control-allow-methods')).toBe('GET, HEAD');
   });
 
   it('should push new totals to a live stream without a reload', async () => {

@@ -15,8 +15,8 @@ export function createStatsFunction(context: () => Promise<FunctionContext>) {
       {
         method: 'GET',
         path: /^\/stats\/?$/,
+        // No `Access-Control-Allow-Origin: *` any more: functionApp applies CORS_ORIGINS, like upload.
         handle: async (_req, res, ctx) => {
-          res.set('Access-Control-Allow-Origin', '*');
           sendJson(res, 200, await computeStats(ctx));
         },
       },
@@ -24,7 +24,6 @@ export function createStatsFunction(context: () => Promise<FunctionContext>) {
         method: 'GET',
         path: /^\/stats\/stream\/?$/,
         handle: async (req, res, ctx) => {
-          res.set('Access-Control-Allow-Origin', '*');
           await live.stream(req, res, ctx);
         },
       },

@@ -6,8 +6,9 @@
 import type { Request, Response } from '@google-cloud/functions-framework';
 import { v7 as uuidv7 } from 'uuid';
 import type { FunctionContext } from '../lib/context.js';
-import { BrokerUnavailableError, InvalidInputError, NotFoundError, PayloadTooLargeError } from '../lib/errors.js';
+import { BrokerUnavailableError, InvalidInputError, NotFoundError, PayloadTooLargeError, RequestTimeoutError } from '../lib/errors.js';
 import { events, type EffectName } from '../lib/events.js';
+import { requireToken } from '../lib/http/access.js';
 import { sendJson, type Route } from '../lib/http/function-app.js';
 import { keys, lineage } from '../lib/keys.js';
 import { deletePrefix, type ObjectStore } from '../lib/store/port.js';
@@ -28,6 +29,8 @@ function queryValues(req: Request, name: string): string[] {
 }
 
 async function createFile(req: Request, res: Response, ctx: FunctionContext): Promise<void> {
+  // Before a byte of the body is read: an unauthorised upload is never stored.
+  requireToken(req, res, ctx.config.API_TOKEN);
   if (!/^multipart\/form-data/i.test(req.headers['content-type'] ?? '')) {
     throw new InvalidInputError('Expected a multipart/form-data body with the file in a field named "file"');
   }
@@ -45,7 +48,12 @@ async function createFile(req: Request, res: Response, ctx: FunctionContext): Pr
     store: ctx.store,
     key: keys.original(id),
     maxBytes: ctx.config.UPLOAD_MAX_BYTES,
+    idleTimeoutMs: ctx.config.UPLOAD_IDLE_TIMEOUT,
     metadata: ({ name, sniffed }) => ({ ...lineage(identity, traceId), 'original-name': encodeURIComponent(name), kind: sniffed.kind }),
+  }).catch((error: unknown) => {
+    // A stalled client gets its answer and the connection closes; we do not wait for the rest.
+    if (error instanceof RequestTimeoutError) res.set('Connection', 'close');
+    throw error;
   });
   if (!upload.file) throw new InvalidInputError('No file in the request: send it in a multipart field named "file"');
   const file = upload.file;
@@ -225,7 +233,8 @@ export const uploadRoutes: Route[] = [
   {
     method: 'DELETE',
     path: /^\/files\/(?<id>[^/]+)\/?$/,
-    handle: async (_req, res, ctx, params) => {
+    handle: async (req, res, ctx, params) => {
+      requireToken(req, res, ctx.config.API_TOKEN);
       const id = parseFileId(params['id']!);
       const record = await readUploadRecord(ctx.store, id);
       const removed = await removeFile(ctx.store, id);

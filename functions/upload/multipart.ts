@@ -2,13 +2,14 @@
  * Streams one multipart upload into the object store: the first bytes are held back just long
  * enough to sniff the type (so the object is stored with its real Content-Type), the rest flows
  * through a SHA-256 and size counter straight into the store. Over the size limit, the put fails
- * and nothing is left behind.
+ * and nothing is left behind. A body that stops arriving (idleTimeoutMs without a byte while we
+ * are ready to read) fails with a 408 and, likewise, leaves nothing behind.
  */
 import { createHash } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { Readable } from 'node:stream';
 import busboy from 'busboy';
-import { InvalidInputError, PayloadTooLargeError } from '../lib/errors.js';
+import { InvalidInputError, PayloadTooLargeError, RequestTimeoutError } from '../lib/errors.js';
 import { SNIFF_BYTES, sniff, type Sniffed } from '../lib/sniff.js';
 import type { ObjectStore } from '../lib/store/port.js';
 import { cleanFileName } from './schema.js';
@@ -30,6 +31,8 @@ export interface ReceiveOptions {
   readonly store: ObjectStore;
   readonly key: string;
   readonly maxBytes: number;
+  /** No body byte for this long (while we were reading) fails the upload with a 408. */
+  readonly idleTimeoutMs: number;
   readonly metadata: (file: { name: string; sniffed: Sniffed }) => Record<string, string>;
 }
 
@@ -50,6 +53,7 @@ export function receiveMultipart(req: IncomingMessage, options: ReceiveOptions):
     }
     const fields = new Map<string, string[]>();
     let stored: Promise<ReceivedFile> | undefined;
+    let fileStream: Readable | undefined;
     let failure: Error | undefined;
     const fail = (error: Error) => {
       failure ??= error;
@@ -65,6 +69,7 @@ export function receiveMultipart(req: IncomingMessage, options: ReceiveOptions):
         stream.resume();
         return;
       }
+      fileStream = stream;
       stored = storeFile(stream, cleanFileName(info.filename), options);
       stored.catch((error: Error) => {
         fail(error);
@@ -78,6 +83,8 @@ export function receiveMultipart(req: IncomingMessage, options: ReceiveOptions):
     const settle = () => {
       if (settled) return;
       settled = true;
+      clearTimeout(idle);
+      req.off('data', refreshIdle);
       req.unpipe(parser);
       req.resume();
       void (async () => {
@@ -96,6 +103,25 @@ export function receiveMultipart(req: IncomingMessage, options: ReceiveOptions):
     });
     parser.on('close', settle);
     req.on('aborted', () => fail(new InvalidInputError('The client closed the connection before the upload finished')));
+    // The idle clock runs only while we are ready for bytes: when the store is slow, the pipe
+    // pauses the request (backpressure) and the silence is ours, not the client's.
+    const onIdle = () => {
+      if (req.readableFlowing === false || req.readableLength > 0) {
+        idle.refresh();
+        return;
+      }
+      const seconds = options.idleTimeoutMs / 1000;
+      const error = new RequestTimeoutError(`The upload body stopped arriving: no bytes for ${seconds} s, so the upload was abandoned; nothing was stored`);
+      fail(error);
+      fileStream?.destroy(error);
+      settle();
+    };
+    const idle = setTimeout(onIdle, options.idleTimeoutMs);
+    const refreshIdle = () => idle.refresh();
+    req.on('data', refreshIdle);
+    // Once the whole body is in, a slow store is not the client's silence.
+    req.on('end', () => clearTimeout(idle));
+    req.on('close', () => clearTimeout(idle));
     req.pipe(parser);
   });
 }

@@ -11,7 +11,10 @@
  * (knative-semantics.md §8, §12.11).
  */
 import { createHash } from 'node:crypto';
+import { bearerToken, tokenMatches } from '../../functions/lib/http/access.js';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
+import type { TlsMaterial } from './tls.js';
 import type { AddressInfo } from 'node:net';
 import type { Manifests } from '../manifests/load.js';
 import type { Destination, DeliverySpec } from '../manifests/schema.js';
@@ -32,6 +35,10 @@ export interface KubeApiOptions {
   readonly createdAt?: Date;
   /** One line per request (method, path, status); default silent. */
   readonly log?: (line: string) => void;
+  /** When set, every request needs `Authorization: Bearer <token>` (the runtime's apiToken); 401 otherwise. */
+  readonly token?: string;
+  /** Serve https with this key and certificate (client-go sends a bearer token only over TLS). */
+  readonly tls?: TlsMaterial;
 }
 
 export interface KubeApi {
@@ -94,16 +101,17 @@ const READ_VERBS = ['get', 'list'];
 export async function startKubeApi(source: KubeApiSource, options: KubeApiOptions = {}): Promise<KubeApi> {
   const view = new View(source, options.createdAt ?? new Date());
   const log = options.log;
-  const server: Server = createServer((req, res) => {
-    const status = handle(view, req, res, () => url);
+  const listener = (req: IncomingMessage, res: ServerResponse) => {
+    const status = authorised(req, options.token) ? handle(view, req, res, () => url) : unauthorised(req, res);
     log?.(`kube-api: ${req.method} ${req.url} ${status}`);
-  });
+  };
+  const server: Server = options.tls ? createTlsServer({ key: options.tls.key, cert: options.tls.cert }, listener) : createServer(listener);
   server.keepAliveTimeout = 5000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
   });
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const url = `${options.tls ? 'https' : 'http'}://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {
     url,
     async stop() {
@@ -112,6 +120,24 @@ export async function startKubeApi(source: KubeApiSource, options: KubeApiOption
       await closed;
     },
   };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Authentication: the same bearer token as the upload API, compared in constant time.
+
+function authorised(req: IncomingMessage, token: string | undefined): boolean {
+  if (token === undefined) return true;
+  const presented = bearerToken(req.headers.authorization);
+  return presented !== undefined && tokenMatches(presented, token);
+}
+
+/** A Kubernetes `Status` 401, as the API server answers a request without valid credentials. */
+function unauthorised(req: IncomingMessage, res: ServerResponse): number {
+  req.resume();
+  const text = JSON.stringify({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'Unauthorized', reason: 'Unauthorized', code: 401 });
+  res.writeHead(401, { 'Content-Type': 'application/json', 'WWW-Authenticate': 'Bearer realm="file-pipeline"', 'Content-Length': Buffer.byteLength(text) });
+  res.end(req.method === 'HEAD' ? undefined : text);
+  return 401;
 }
 
 // ---------------------------------------------------------------------------------------------

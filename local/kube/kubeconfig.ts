@@ -1,7 +1,8 @@
 /**
  * The kubeconfig the runtime writes for its read-only API view, so `kn --kubeconfig <file>`
- * (or KUBECONFIG=<file> kubectl) talks to the local pipeline: plain http on loopback, no
- * credentials, one context whose namespace is the pipeline's.
+ * (or KUBECONFIG=<file> kubectl) talks to the local pipeline: plain http on loopback, one
+ * context whose namespace is the pipeline's, and the API token as a bearer token when the
+ * runtime has one (the file is written 0600 for that reason).
  */
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
@@ -15,16 +16,20 @@ export interface KubeconfigOptions {
   readonly namespace: string;
   /** Cluster, user and context name. Default `file-pipeline-local`. */
   readonly context?: string;
+  /** The runtime's API token, sent by kn/kubectl as `Authorization: Bearer` (client-go sends it over https only). */
+  readonly token?: string;
+  /** The https view's self-signed certificate (PEM), trusted as the cluster's CA. */
+  readonly certificate?: string;
 }
 
-export function kubeconfigYaml({ server, namespace, context = KUBE_CONTEXT }: KubeconfigOptions): string {
-  if (!/^http:\/\/(127\.\d+\.\d+\.\d+|localhost|\[::1\]):\d+$/.test(server)) throw new Error(`kubeconfig: expected a loopback http URL, got ${server}`);
+export function kubeconfigYaml({ server, namespace, context = KUBE_CONTEXT, token, certificate }: KubeconfigOptions): string {
+  if (!/^https?:\/\/(127\.\d+\.\d+\.\d+|localhost|\[::1\]):\d+$/.test(server)) throw new Error(`kubeconfig: expected a loopback http(s) URL, got ${server}`);
   return stringify({
     apiVersion: 'v1',
     kind: 'Config',
     preferences: {},
-    clusters: [{ name: context, cluster: { server } }],
-    users: [{ name: context, user: {} }],
+    clusters: [{ name: context, cluster: { server, ...(certificate ? { 'certificate-authority-data': Buffer.from(certificate).toString('base64') } : {}) } }],
+    users: [{ name: context, user: token === undefined ? {} : { token } }],
     contexts: [{ name: context, context: { cluster: context, user: context, namespace } }],
     'current-context': context,
   });

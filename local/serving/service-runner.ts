@@ -279,9 +279,9 @@ export class ServiceRunner {
     await closed;
   }
 
-  /** For fault tests: kill one instance the hard way. */
+  /** For fault tests: kill one instance the hard way, the busiest one (most requests in flight). */
   killInstance(signal: NodeJS.Signals = 'SIGKILL'): string | undefined {
-    const victim = this.instances[0];
+    const victim = this.instances.reduce<Instance | undefined>((busiest, instance) => (!busiest || instance.active > busiest.active ? instance : busiest), undefined);
     victim?.kill(signal);
     return victim?.name;
   }

@@ -9,6 +9,7 @@ import type { HttpFunction, Request, Response } from '@google-cloud/functions-fr
 import { CloudEvent, HTTP, type CloudEventV1 } from 'cloudevents';
 import { InvalidEventError, toHttpError } from '../errors.js';
 import type { FunctionContext } from '../context.js';
+import { answerPreflight, applyCors } from './access.js';
 import { traceIdOf } from '../trace.js';
 
 export type CloudEventHandler = (event: CloudEventV1<unknown>, ctx: FunctionContext) => Promise<CloudEvent<unknown> | undefined>;
@@ -38,22 +39,43 @@ export function functionApp(options: FunctionAppOptions): HttpFunction {
       await handleEvent(req, res, options);
       return;
     }
-    let pathMatched = false;
-    for (const route of routes) {
+    const matching = routes.flatMap((route) => {
       const match = route.path.exec(req.path);
-      if (!match) continue;
-      pathMatched = true;
-      if (route.method !== req.method && !(route.method === 'GET' && req.method === 'HEAD')) continue;
-      try {
-        const ctx = await options.context();
-        await route.handle(req, res, ctx, decodeParams(match.groups ?? {}));
-      } catch (error) {
-        sendError(res, error);
-      }
+      return match ? [{ route, match }] : [];
+    });
+    if (matching.length === 0) {
+      sendJson(res, 404, { code: 'E_NOT_FOUND', message: `No route for ${req.method} ${req.path}` });
       return;
     }
-    if (pathMatched) sendJson(res, 405, { code: 'E_METHOD_NOT_ALLOWED', message: `${req.method} is not allowed on ${req.path}` });
-    else sendJson(res, 404, { code: 'E_NOT_FOUND', message: `No route for ${req.method} ${req.path}` });
+    // CORS_ORIGINS applies to every route: listed origins get `Access-Control-Allow-Origin` and a
+    // preflight (`OPTIONS`) answer; any other origin gets no CORS headers (same-origin only).
+    {
+      let ctx: FunctionContext;
+      try {
+        ctx = await options.context();
+      } catch (error) {
+        sendError(res, error);
+        return;
+      }
+      const methods = [...new Set(matching.flatMap(({ route }) => (route.method === 'GET' ? ['GET', 'HEAD'] : [route.method])))];
+      const policy = { origins: ctx.config.CORS_ORIGINS, methods };
+      if (req.method === 'OPTIONS') {
+        answerPreflight(req, res, policy);
+        return;
+      }
+      applyCors(req, res, policy);
+    }
+    const chosen = matching.find(({ route }) => route.method === req.method || (route.method === 'GET' && req.method === 'HEAD'));
+    if (!chosen) {
+      sendJson(res, 405, { code: 'E_METHOD_NOT_ALLOWED', message: `${req.method} is not allowed on ${req.path}` });
+      return;
+    }
+    try {
+      const ctx = await options.context();
+      await chosen.route.handle(req, res, ctx, decodeParams(chosen.match.groups ?? {}));
+    } catch (error) {
+      sendError(res, error);
+    }
   };
 }
 

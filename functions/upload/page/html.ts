@@ -106,6 +106,17 @@ ${EFFECT_BUTTONS.map((b) => `              <button type="button" class="chip-but
           <p class="form-message" id="form-message" role="status"></p>
         </div>
       </form>
+      <form class="token-form" id="token-form" aria-labelledby="token-heading" novalidate hidden>
+        <h3 id="token-heading">API token needed</h3>
+        <p class="hint" id="token-help">This pipeline accepts uploads and deletes only with its API token. It is kept for this browser tab only.</p>
+        <label for="token-input">API token</label>
+        <input type="password" id="token-input" name="token" autocomplete="off" spellcheck="false" required aria-describedby="token-help token-message">
+        <div class="form-actions">
+          <button type="submit" class="button button-primary" id="token-submit">Use token</button>
+          <button type="button" class="button button-quiet" id="token-cancel">Cancel</button>
+          <p class="form-message" id="token-message" role="alert"></p>
+        </div>
+      </form>
     </section>
 
     <section class="panel activity-panel" aria-labelledby="activity-heading">

@@ -118,6 +118,78 @@ function getJson(url, options) {
   });
 }
 
+/* ---------------- API token (API_TOKEN) ---------------- */
+
+/*
+ * Writes may need the pipeline's API token. On a 401 the page asks for it once in an inline
+ * form (never prompt()), keeps it in sessionStorage (this tab only) and retries the request.
+ */
+var TOKEN_KEY = 'file-pipeline.apiToken';
+var tokenForm = $('token-form');
+var tokenInput = $('token-input');
+var tokenMessage = $('token-message');
+var tokenAsk = null;
+
+function storedToken() {
+  try { return sessionStorage.getItem(TOKEN_KEY); } catch (e) { return null; }
+}
+
+function authHeaders(headers) {
+  var token = storedToken();
+  if (token) headers.authorization = 'Bearer ' + token;
+  return headers;
+}
+
+/** Resolves true once a token is entered, false if the person cancels. Concurrent 401s share one question. */
+function askForToken(message) {
+  if (tokenAsk) return tokenAsk.promise;
+  var settle;
+  var promise = new Promise(function (resolve) { settle = resolve; });
+  tokenAsk = { promise: promise, settle: settle, returnFocus: document.activeElement };
+  tokenMessage.textContent = message || '';
+  tokenMessage.classList.toggle('is-error', !!message);
+  tokenInput.value = '';
+  tokenForm.hidden = false;
+  tokenInput.focus();
+  return promise;
+}
+
+function finishAsking(answer) {
+  var ask = tokenAsk;
+  tokenAsk = null;
+  tokenForm.hidden = true;
+  tokenMessage.textContent = '';
+  if (ask && ask.returnFocus && ask.returnFocus.focus && document.contains(ask.returnFocus)) ask.returnFocus.focus();
+  if (ask) ask.settle(answer);
+}
+
+tokenForm.addEventListener('submit', function (event) {
+  event.preventDefault();
+  var token = tokenInput.value.trim();
+  if (!token) {
+    tokenMessage.textContent = 'Enter the API token.';
+    tokenMessage.classList.add('is-error');
+    tokenInput.focus();
+    return;
+  }
+  try { sessionStorage.setItem(TOKEN_KEY, token); } catch (e) { /* storage blocked: the retry still fails with 401 */ }
+  tokenInput.value = '';
+  finishAsking(true);
+});
+$('token-cancel').addEventListener('click', function () { finishAsking(false); });
+
+/** Runs attempt(); on a 401 forgets the stored token, asks for one once, and runs it again. */
+function withToken(attempt, statusOf) {
+  return attempt().then(function (result) {
+    if (statusOf(result) !== 401) return result;
+    var hadToken = !!storedToken();
+    try { sessionStorage.removeItem(TOKEN_KEY); } catch (e) { /* ignore */ }
+    return askForToken(hadToken ? 'That token was not accepted. Enter the API token again.' : '').then(function (entered) {
+      return entered ? attempt() : result;
+    });
+  });
+}
+
 /* ---------------- state ---------------- */
 
 var state = {
@@ -365,38 +437,44 @@ function fail(job, message) {
   announce(job.file.name + ': ' + message);
 }
 
-function send(job) {
+function sendOnce(job) {
   return new Promise(function (resolve) {
     var form = new FormData();
     job.fields.forEach(function (field) { form.append(field[0], field[1]); });
     form.append('file', job.file, job.file.name);
     var xhr = new XMLHttpRequest();
     xhr.open('POST', '/files');
-    xhr.setRequestHeader('accept', 'application/json');
+    var headers = authHeaders({ accept: 'application/json' });
+    Object.keys(headers).forEach(function (name) { xhr.setRequestHeader(name, headers[name]); });
     job.phase = 'uploading';
+    job.progress = 0;
     renderJob(job);
     xhr.upload.addEventListener('progress', function (event) {
       if (!event.lengthComputable) return;
       job.progress = event.loaded / event.total;
       renderJob(job);
     });
-    xhr.addEventListener('load', function () {
-      if (xhr.status >= 200 && xhr.status < 300) {
-        var created = JSON.parse(xhr.responseText);
-        job.progress = 1;
-        job.phase = 'processing';
-        job.fileId = created.id;
-        renderJob(job);
-        announce(job.file.name + ' uploaded; processing.');
-        addCreated(created);
-      } else {
-        fail(job, messageOf(xhr.status, xhr.responseText));
-      }
-      resolve();
-    });
-    xhr.addEventListener('error', function () { fail(job, 'The upload did not reach the server (network error).'); resolve(); });
-    xhr.addEventListener('abort', function () { fail(job, 'The upload was cancelled.'); resolve(); });
+    xhr.addEventListener('load', function () { resolve({ status: xhr.status, text: xhr.responseText }); });
+    xhr.addEventListener('error', function () { resolve({ status: 0, error: 'The upload did not reach the server (network error).' }); });
+    xhr.addEventListener('abort', function () { resolve({ status: 0, error: 'The upload was cancelled.' }); });
     xhr.send(form);
+  });
+}
+
+function send(job) {
+  return withToken(function () { return sendOnce(job); }, function (answer) { return answer.status; }).then(function (answer) {
+    if (answer.error) { fail(job, answer.error); return; }
+    if (answer.status >= 200 && answer.status < 300) {
+      var created = JSON.parse(answer.text);
+      job.progress = 1;
+      job.phase = 'processing';
+      job.fileId = created.id;
+      renderJob(job);
+      announce(job.file.name + ' uploaded; processing.');
+      addCreated(created);
+    } else {
+      fail(job, messageOf(answer.status, answer.text));
+    }
   });
 }
 
@@ -912,7 +990,13 @@ deleteDialog.addEventListener('close', function () {
   var view = state.views.get(id);
   var card = cards.get(id);
   if (card) card.el.classList.add('is-removing');
-  getJson('/files/' + id, { method: 'DELETE' }).then(function () {
+  withToken(function () {
+    return getJson('/files/' + id, { method: 'DELETE', headers: authHeaders({ accept: 'application/json' }) }).then(
+      function (body) { return { status: 200, body: body }; },
+      function (error) { if (error.status === 401) return { status: 401, error: error }; throw error; }
+    );
+  }, function (answer) { return answer.status; }).then(function (answer) {
+    if (answer.status === 401) throw answer.error;
     forget(id);
     renderGallery();
     announce('Deleted ' + (view ? view.name : 'the file') + '.');

@@ -194,6 +194,10 @@ main { max-width: 1240px; margin: 0 auto; padding: 0 1.25rem 2rem; display: grid
 .form-actions { display: flex; align-items: center; gap: 1rem; margin-top: 1.25rem; flex-wrap: wrap; }
 .form-message { font-size: .9rem; color: var(--muted); }
 .form-message.is-error { color: var(--err); font-weight: 550; }
+.token-form { margin-top: 1.25rem; padding-top: 1rem; border-top: 1px solid var(--line, #ddd); display: grid; gap: .5rem; }
+.token-form[hidden] { display: none; }
+.token-form h3 { margin: 0; font-size: 1rem; }
+.token-form input { font: inherit; padding: .5rem .6rem; border-radius: var(--radius-sm); border: 1px solid var(--muted); }
 
 /* ---------- buttons ---------- */
 .button {
