@@ -9,7 +9,8 @@ import { makeImage } from '../support/images.js';
 import { startTestPipeline, type TestPipeline } from '../support/pipeline.js';
 import { waitFor } from '../support/wait.js';
 
-const UPLOADS = 24;
+const UPLOADS = 200;
+const CONCURRENCY = 4;
 const OUTAGE_MS = 10_000;
 
 describe('real Kafka and MinIO restarting under load', () => {
@@ -41,27 +42,34 @@ describe('real Kafka and MinIO restarting under load', () => {
     }
   }
 
+  /** 200 uploads, four at a time; the outage starts once the first 20 are in. */
   async function streamOfUploadsDuring(outage: () => Promise<void>): Promise<void> {
     let outageStarted: Promise<void> | undefined;
-    for (let i = 0; i < UPLOADS; i++) {
-      const image = await makeImage({ width: 64 + i, height: 48 });
-      accepted.push(await uploadUntilAccepted(image, `photo-${i}.jpg`));
-      expectedBytes += image.length;
-      if (i === 4) outageStarted = outage();
-    }
+    let next = 0;
+    const worker = async () => {
+      for (let i = next++; i < UPLOADS; i = next++) {
+        if (i === 20) outageStarted = outage();
+        const image = await makeImage({ width: 64 + (i % 200), height: 48 });
+        accepted.push(await uploadUntilAccepted(image, `photo-${i}.jpg`));
+        expectedBytes += image.length;
+      }
+    };
+    await Promise.all(Array.from({ length: CONCURRENCY }, worker));
     await outageStarted;
   }
 
   async function expectEverythingProcessedOnce(): Promise<void> {
+    const pending = new Set(accepted);
     await waitFor(
       async () => {
-        for (const id of accepted) {
+        for (const id of [...pending]) {
           const view = await pipeline.json(`${pipeline.urls.upload}/files/${id}`);
           if (view.status !== 'complete') return false;
+          pending.delete(id);
         }
         return true;
       },
-      180_000,
+      300_000,
       'every accepted upload to complete',
       500,
     );
