@@ -3,9 +3,19 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AdminHandler } from './eventing/ingress.js';
 import { readBody, reply, replyJson } from './eventing/ingress.js';
 import type { LocalPipeline } from './runtime.js';
+import { bearerToken, tokenMatches } from '../functions/lib/http/access.js';
 
-export function createAdminApi(pipeline: LocalPipeline): AdminHandler {
+/** With a token, every admin call (dead-letter replay included) needs `Authorization: Bearer`. */
+export function createAdminApi(pipeline: LocalPipeline, token?: string): AdminHandler {
   return async (req: IncomingMessage, res: ServerResponse, path: string) => {
+    if (token !== undefined) {
+      const presented = bearerToken(req.headers.authorization);
+      if (presented === undefined || !tokenMatches(presented, token)) {
+        req.resume();
+        res.setHeader('WWW-Authenticate', 'Bearer realm="file-pipeline"');
+        return reply(res, 401, 'the admin API needs the API token (Authorization: Bearer <token>)');
+      }
+    }
     if (req.method === 'GET' && path === '/-/status') return replyJson(res, 200, pipeline.status());
     if (req.method === 'GET' && path === '/-/dead-letters') return replyJson(res, 200, await pipeline.deadLetters());
     if (req.method === 'POST' && path === '/-/dead-letters/replay') {

@@ -87,8 +87,13 @@ async function admin(path: string, init?: RequestInit): Promise<Response> {
     throw new Error('the pipeline is not running here (start it with `npm start`)');
   }
   try {
-    return await fetch(`${endpoint.admin}${path}`, init);
-  } catch {
+    const token = process.env['API_TOKEN'];
+    const headers = { ...(init?.headers as Record<string, string> | undefined), ...(token ? { Authorization: `Bearer ${token}` } : {}) };
+    const response = await fetch(`${endpoint.admin}${path}`, { ...init, headers });
+    if (response.status === 401) throw new Error('the pipeline needs its API token: set API_TOKEN');
+    return response;
+  } catch (error) {
+    if ((error as Error).message.includes('API_TOKEN')) throw error;
     throw new Error(`the pipeline does not answer at ${endpoint.admin} (is it still running?)`);
   }
 }

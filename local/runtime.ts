@@ -139,7 +139,7 @@ export async function createLocalPipeline(options: LocalPipelineOptions = {}): P
   };
   const mutableUrls = pipeline.urls as { upload: string; ingress: string; broker: string; kube: string; services: Record<string, string> };
 
-  const ingress = new Ingress(backend, createAdminApi(pipeline));
+  const ingress = new Ingress(backend, createAdminApi(pipeline, options.apiToken));
   const basePort = options.port ?? 8080;
   await ingress.start(options.ingressPort ?? (basePort === 0 ? 0 : basePort + 1));
   mutableUrls.ingress = ingress.url;

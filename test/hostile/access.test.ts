@@ -123,6 +123,18 @@ describe('API_TOKEN', () => {
   }, 120_000);
 });
 
+describe('the runtime admin API with a token', () => {
+  it('should refuse dead-letter listing and replay without the token, and serve them with it', async () => {
+    const anonymous = await fetch(`${pipeline.urls.ingress}/-/dead-letters/replay`, { method: 'POST' });
+    expect(anonymous.status).toBe(401);
+    expect(anonymous.headers.get('www-authenticate')).toMatch(/^Bearer/);
+    expect((await fetch(`${pipeline.urls.ingress}/-/status`)).status).toBe(401);
+    const authorized = await fetch(`${pipeline.urls.ingress}/-/status`, { headers: { Authorization: `Bearer ${TOKEN}` } });
+    expect(authorized.status).toBe(200);
+    expect(((await authorized.json()) as { services: unknown[] }).services).toHaveLength(5);
+  });
+});
+
 describe('CORS_ORIGINS', () => {
   it('should allow the listed origin on upload and on stats (proxied and direct), and no other', async () => {
     const preflight = await fetch(`${pipeline.urls.upload}/files`, { method: 'OPTIONS', headers: { origin: ORIGIN, 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization' } });
