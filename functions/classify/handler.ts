@@ -16,8 +16,16 @@ export function createClassifyHandler(labeler: ImageLabeler = noLabeler): CloudE
   return async (event, ctx) => {
     const { data } = parseEvent(event, [EventType.fileUploaded]);
     let head: Buffer;
+    // An upload sniffed as an image is read whole once (its head is sniffed from the same bytes);
+    // anything else is sniffed from a range first, since a document may be large and need no more.
+    let whole: Buffer | undefined;
     try {
-      head = await ctx.store.getRange(data.key, 0, SNIFF_BYTES);
+      if (data.kind === 'image') {
+        whole = (await readAll(ctx.store, data.key)).bytes;
+        head = whole.subarray(0, SNIFF_BYTES);
+      } else {
+        head = await ctx.store.getRange(data.key, 0, SNIFF_BYTES);
+      }
     } catch (error) {
       if (error instanceof NotFoundError) return undefined;
       throw error;
@@ -30,7 +38,7 @@ export function createClassifyHandler(labeler: ImageLabeler = noLabeler): CloudE
       contentType: sniffed.contentType,
       labels: [],
     };
-    if (sniffed.kind === 'image') Object.assign(classified, await describeImage(data.key, ctx, labeler));
+    if (sniffed.kind === 'image') Object.assign(classified, await describeImage(data.key, ctx, labeler, whole));
     if (sniffed.format === 'pdf' && data.size <= PDF_PAGE_SCAN_LIMIT) {
       const pages = await countPdfPages(data.key, ctx);
       if (pages !== undefined) classified.pages = pages;
@@ -50,8 +58,8 @@ export function createClassifyHandler(labeler: ImageLabeler = noLabeler): CloudE
   };
 }
 
-async function describeImage(key: string, ctx: FunctionContext, labeler: ImageLabeler): Promise<Partial<FileClassified>> {
-  const { bytes } = await readAll(ctx.store, key);
+async function describeImage(key: string, ctx: FunctionContext, labeler: ImageLabeler, read?: Buffer): Promise<Partial<FileClassified>> {
+  const bytes = read ?? (await readAll(ctx.store, key)).bytes;
   try {
     const limits = { maxPixels: ctx.config.IMAGE_MAX_PIXELS, maxFrames: ctx.config.IMAGE_MAX_FRAMES };
     const image = await openImage(bytes, limits);

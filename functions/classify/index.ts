@@ -3,4 +3,4 @@ import { contextLoader } from '../lib/context.js';
 import { functionApp } from '../lib/http/function-app.js';
 import { handleClassify } from './handler.js';
 
-functions.http('classify', functionApp({ name: 'classify', context: contextLoader('classify'), onEvent: handleClassify }));
+functions.http('classify', functionApp({ name: 'classify', context: contextLoader('classify', undefined, { eager: true }), onEvent: handleClassify }));

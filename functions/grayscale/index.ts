@@ -3,4 +3,4 @@ import { contextLoader } from '../lib/context.js';
 import { functionApp } from '../lib/http/function-app.js';
 import { handleGrayscale } from './handler.js';
 
-functions.http('grayscale', functionApp({ name: 'grayscale', context: contextLoader('grayscale'), onEvent: handleGrayscale }));
+functions.http('grayscale', functionApp({ name: 'grayscale', context: contextLoader('grayscale', undefined, { eager: true }), onEvent: handleGrayscale }));

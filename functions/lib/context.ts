@@ -17,10 +17,15 @@ export interface FunctionContext {
   readonly log: Logger;
 }
 
-export function contextLoader(name: string, config: Config = getConfig()): () => Promise<FunctionContext> {
+/**
+ * `eager`: start building at once (an event function's instance is started for a request that is
+ * already waiting, so connecting to the store overlaps the rest of the start instead of following
+ * it). A failure then is not reported; the first request tries again and reports it.
+ */
+export function contextLoader(name: string, config: Config = getConfig(), options: { eager?: boolean } = {}): () => Promise<FunctionContext> {
   const log = createLogger({ level: config.LOG_LEVEL, service: config.identity.service || name, revision: config.identity.revision, instance: config.identity.instance });
   let pending: Promise<FunctionContext> | undefined;
-  return () => {
+  const load = () => {
     pending ??= (async () => {
       const store = await createStore(config);
       try {
@@ -36,4 +41,6 @@ export function contextLoader(name: string, config: Config = getConfig()): () =>
     });
     return pending;
   };
+  if (options.eager) load().catch(() => undefined);
+  return load;
 }

@@ -29,7 +29,8 @@ export function createStatsHandler(onChange: StatsListener = () => undefined): C
     }
     const key = markerFor(parsed);
     const id = key.slice(STATS_PREFIX.length).split('/')[0]!;
-    if (await ctx.store.head(markerKeys.tombstone(id))) return undefined;
+    // Marker first, then one look for the tombstone: a DELETE either wrote its tombstone before
+    // our look (we remove the marker) or lists after our marker was written (it removes it).
     await put(ctx, key);
     if (await ctx.store.head(markerKeys.tombstone(id))) await ctx.store.delete(key);
     onChange();

@@ -51,8 +51,12 @@ export interface ObjectStore {
 export async function readAll(store: ObjectStore, key: string): Promise<{ info: ObjectInfo; bytes: Buffer }> {
   const { info, body } = await store.get(key);
   const chunks: Buffer[] = [];
-  for await (const chunk of body) chunks.push(chunk as Buffer);
-  return { info, bytes: Buffer.concat(chunks) };
+  let length = 0;
+  for await (const chunk of body) {
+    chunks.push(chunk as Buffer);
+    length += (chunk as Buffer).length;
+  }
+  return { info, bytes: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, length) };
 }
 
 export async function listKeys(store: ObjectStore, prefix: string): Promise<string[]> {
