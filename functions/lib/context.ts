@@ -17,12 +17,15 @@ export interface FunctionContext {
   readonly log: Logger;
 }
 
+/** Loads the context; `log` is there even while the context cannot be built (store down). */
+export type ContextLoader = (() => Promise<FunctionContext>) & { readonly log?: Logger };
+
 /**
  * `eager`: start building at once (an event function's instance is started for a request that is
  * already waiting, so connecting to the store overlaps the rest of the start instead of following
  * it). A failure then is not reported; the first request tries again and reports it.
  */
-export function contextLoader(name: string, config: Config = getConfig(), options: { eager?: boolean } = {}): () => Promise<FunctionContext> {
+export function contextLoader(name: string, config: Config = getConfig(), options: { eager?: boolean } = {}): ContextLoader {
   const log = createLogger({ level: config.LOG_LEVEL, service: config.identity.service || name, revision: config.identity.revision, instance: config.identity.instance });
   let pending: Promise<FunctionContext> | undefined;
   const load = () => {
@@ -42,5 +45,5 @@ export function contextLoader(name: string, config: Config = getConfig(), option
     return pending;
   };
   if (options.eager) load().catch(() => undefined);
-  return load;
+  return Object.assign(load, { log });
 }

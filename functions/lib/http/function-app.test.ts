@@ -92,3 +92,23 @@ describe('the CloudEvent HTTP app every function shares', () => {
     expect((await fetch(`${base}/nothing`)).status).toBe(404);
   });
 });
+
+describe('a function whose store is down at its first event', () => {
+  it('should still answer 503 and log the failure with the loader\'s logger', async () => {
+    const lines: { fields: Record<string, unknown>; message?: string }[] = [];
+    const record = (fields: object | string, message?: string) => void lines.push(typeof fields === 'string' ? { fields: {}, message: fields } : { fields: fields as Record<string, unknown>, message });
+    const log = { level: 'info', fatal: record, error: record, warn: record, info: record, debug: record, trace: record };
+    const failing = Object.assign(async () => Promise.reject(new StorageUnavailableError('Object store not ready: connect ECONNREFUSED')), { log });
+    functions.http('store-down', functionApp({ name: 'probe', context: failing, onEvent: async () => undefined }));
+    const served = await serveFunction('store-down');
+    try {
+      const event = new CloudEvent({ type: 'ack', source: '/test', id: 'first', data: {} });
+      const message = HTTP.binary(event);
+      const response = await fetch(served.url, { method: 'POST', headers: message.headers as Record<string, string>, body: message.body as string });
+      expect(response.status).toBe(503);
+      expect(lines).toEqual([expect.objectContaining({ message: 'event failed', fields: expect.objectContaining({ id: 'first', outcome: 'retry', status: 503 }) })]);
+    } finally {
+      await served.close();
+    }
+  });
+});

@@ -8,7 +8,7 @@
 import type { HttpFunction, Request, Response } from '@google-cloud/functions-framework';
 import { CloudEvent, HTTP, type CloudEventV1 } from 'cloudevents';
 import { InvalidEventError, toHttpError } from '../errors.js';
-import type { FunctionContext } from '../context.js';
+import type { ContextLoader, FunctionContext } from '../context.js';
 import { answerPreflight, applyCors } from './access.js';
 import { traceIdOf } from '../trace.js';
 
@@ -23,7 +23,7 @@ export interface Route {
 
 export interface FunctionAppOptions {
   readonly name: string;
-  readonly context: () => Promise<FunctionContext>;
+  readonly context: ContextLoader;
   readonly onEvent?: CloudEventHandler;
   readonly routes?: readonly Route[];
 }
@@ -85,7 +85,7 @@ async function handleEvent(req: Request, res: Response, options: FunctionAppOpti
   try {
     event = parseCloudEvent(req);
   } catch (error) {
-    const log = await options.context().then((c) => c.log, () => undefined);
+    const log = options.context.log ?? (await options.context().then((c) => c.log, () => undefined));
     log?.warn({ outcome: 'rejected', reason: (error as Error).message }, 'invalid cloudevent');
     sendError(res, error);
     return;
@@ -107,7 +107,10 @@ async function handleEvent(req: Request, res: Response, options: FunctionAppOpti
   } catch (error) {
     const { status, retriable } = toHttpError(error);
     const ms = Math.round(performance.now() - started);
-    ctx?.log[retriable ? 'warn' : 'error']({ ...fields, outcome: retriable ? 'retry' : 'dead-letter', status, err: error, ms }, 'event failed');
+    // Before the context exists (the store is down at an instance's first event) the loader's
+    // own logger still reports the failure.
+    const log = ctx?.log ?? options.context.log;
+    log?.[retriable ? 'warn' : 'error']({ ...fields, outcome: retriable ? 'retry' : 'dead-letter', status, err: error, ms }, 'event failed');
     sendError(res, error);
   }
 }
