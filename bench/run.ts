@@ -86,22 +86,14 @@ async function main(): Promise<void> {
     const idleClassifyMs = [...harness.classifyMs];
 
     log('24 MP photo: peak RSS');
-    const peak: Record<string, number> = {};
-    let sampling = true;
-    const sampler = (async () => {
-      while (sampling) {
-        for (const [name, runner] of pipeline.services) {
-          for (const instance of runner.status().instances) {
-            const rss = await rssMiB(instance.pid!);
-            if (rss !== undefined) peak[name] = round(Math.max(peak[name] ?? 0, rss));
-          }
-        }
-        await new Promise((resolve) => setTimeout(resolve, 20));
-      }
-    })();
-    const largeMs = await harness.uploadAndWait(photos.large.bytes, '24mp.jpg');
-    sampling = false;
-    await sampler;
+    let largeMs = 0;
+    const peak = await peakRssDuring(pipeline, async () => {
+      largeMs = await harness.uploadAndWait(photos.large.bytes, '24mp.jpg');
+    });
+    log('four 24 MP photos at once: peak RSS');
+    const peakBatch = await peakRssDuring(pipeline, async () => {
+      await Promise.all([0, 1, 2, 3].map((i) => harness.uploadAndWait(photos.large.bytes, `24mp-batch-${i}.jpg`)));
+    });
 
     log('cold start');
     const cold = await coldStarts(pipeline, quick ? 2 : 3);
@@ -112,7 +104,7 @@ async function main(): Promise<void> {
 
     await waitScaledToZero(pipeline);
     const runtimeRss = (await rssMiB(process.pid)) ?? 0;
-    result['memory'] = { warmInstanceMiB: warm, peakFor24MpMiB: peak, largePhotoMs: round(largeMs), scaledToZeroTotalMiB: round(runtimeRss), runtimeIncludesBench: true };
+    result['memory'] = { warmInstanceMiB: warm, peakFor24MpMiB: peak, peakFor4Concurrent24MpMiB: peakBatch, largePhotoMs: round(largeMs), scaledToZeroTotalMiB: round(runtimeRss), runtimeIncludesBench: true };
     result['classify'] = { p50Ms: round(median(idleClassifyMs)), p95Ms: round(percentile(idleClassifyMs, 95)), samples: idleClassifyMs.length, measured: 'at idle, delivery to reply' };
   } finally {
     await pipeline.stop();
@@ -124,6 +116,30 @@ async function main(): Promise<void> {
   result['scaleOut'] = { maxScale1Ms: round(one), maxScale4Ms: round(four), speedUp: round(one / four, 2) };
 
   await report(result);
+}
+
+/** The highest RSS each service's instances reach (sampled every 20 ms) while `task` runs. */
+async function peakRssDuring(pipeline: LocalPipeline, task: () => Promise<void>): Promise<Record<string, number>> {
+  const peak: Record<string, number> = {};
+  let sampling = true;
+  const sampler = (async () => {
+    while (sampling) {
+      for (const [name, runner] of pipeline.services) {
+        for (const instance of runner.status().instances) {
+          const rss = await rssMiB(instance.pid!);
+          if (rss !== undefined) peak[name] = round(Math.max(peak[name] ?? 0, rss));
+        }
+      }
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  })();
+  try {
+    await task();
+  } finally {
+    sampling = false;
+    await sampler;
+  }
+  return peak;
 }
 
 async function sequential(times: number, task: () => Promise<number>): Promise<number[]> {
@@ -174,6 +190,7 @@ async function report(result: Record<string, any>): Promise<void> {
     { metric: 'classify per 2 MP photo at idle, p50 (ms)', value: String(k.p50Ms), baseline: '', ratio: '', goal: '≤ 120' },
     { metric: 'RSS per warm instance (MiB)', value: Object.entries(m.warmInstanceMiB).map(([n, v]) => `${n} ${v}`).join(', '), baseline: '', ratio: '', goal: '≤ 120 (effects)' },
     { metric: 'peak RSS for a 24 MP JPEG (MiB)', value: Object.entries(m.peakFor24MpMiB).map(([n, v]) => `${n} ${v}`).join(', '), baseline: '', ratio: '', goal: '< 400' },
+    { metric: 'peak RSS per instance, four 24 MP JPEGs at once (MiB)', value: Object.entries(m.peakFor4Concurrent24MpMiB).map(([n, v]) => `${n} ${v}`).join(', '), baseline: '', ratio: '', goal: '' },
     { metric: 'RSS with everything scaled to zero (MiB)', value: `${m.scaledToZeroTotalMiB} (runtime + bench process)`, baseline: '', ratio: '', goal: '' },
   ];
   const dir = join(projectRoot(), 'bench', 'results');

@@ -80,6 +80,8 @@ export const configSchema = z
     BLUR_SIGMA_MAX: z.coerce.number().positive().default(50),
     IMAGE_MAX_PIXELS: positiveInt.default(50_000_000),
     IMAGE_MAX_FRAMES: positiveInt.default(500),
+    /** Pixels one instance decodes at once across its concurrent requests (see image/pixel-budget.ts). */
+    IMAGE_PIXEL_BUDGET: positiveInt.default(30_000_000),
     STATS_URL: z.url().optional(),
     /** The classify models' directory (local/infra/models.ts fills it; the image bakes it in). Unset: no labels. */
     MODEL_DIR: z.string().optional(),

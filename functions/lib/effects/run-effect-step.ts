@@ -11,9 +11,17 @@ import type { FunctionContext } from '../context.js';
 import { BadImageError, InvalidEventError, NotFoundError } from '../errors.js';
 import { EventType, events, parseEvent, type EffectName, type EffectRequested } from '../events.js';
 import { describeSharpError, openImage, outputFormatFor } from '../image/open-image.js';
+import { PixelBudget } from '../image/pixel-budget.js';
 import { keys, lineage } from '../keys.js';
 import { readAll } from '../store/port.js';
 import { traceIdOf } from '../trace.js';
+
+let budget: PixelBudget | undefined;
+/** One budget per process: it bounds the instance, whatever the number of requests in flight. */
+function budgetFor(capacity: number): PixelBudget {
+  budget ??= new PixelBudget(capacity);
+  return budget;
+}
 
 export type Transform = (image: Sharp, request: EffectRequested, ctx: FunctionContext) => Sharp;
 
@@ -60,7 +68,9 @@ export async function runEffectStep(
       const pipeline = transform(image.pipeline(), data, ctx).toFormat(format);
       let encoded;
       try {
-        encoded = await pipeline.toBuffer({ resolveWithObject: true });
+        const { width = 0, height = 0, pageHeight } = image.metadata;
+        const pixels = width * (pageHeight ?? height) * image.frames;
+        encoded = await budgetFor(ctx.config.IMAGE_PIXEL_BUDGET).run(pixels, () => pipeline.toBuffer({ resolveWithObject: true }));
       } catch (error) {
         // Whatever libvips trips over while decoding the whole image is the image's fault.
         throw new BadImageError(describeSharpError(error, limits), { cause: error });
