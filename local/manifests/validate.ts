@@ -7,7 +7,7 @@
  *    built-in schema;
  * 2. then the rules the Knative admission webhooks enforce in Go code, which no schema expresses
  *    (knative-semantics.md §10 lists what the schemas alone let through). Each rule cites the
- *    section of /work/shared/reference/knative-semantics.md it implements;
+ *    section of shared/reference/knative-semantics.md it implements;
  * 3. references (Trigger broker and subscriber, dead-letter sinks, Broker config, SinkBinding
  *    subject and sink) must name a resource defined in the same folders.
  */
