@@ -1,31 +1,17 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { EventType, events, type FileUploaded } from '../lib/events.js';
+import { EventType, type FileUploaded } from '../lib/events.js';
 import { keys } from '../lib/keys.js';
 import { readAll } from '../lib/store/port.js';
 import { makeImage, makePdf } from '../../test/support/images.js';
-import { createTestContext, received, type TestContext } from '../../test/support/function-context.js';
+import { createTestContext, type TestContext } from '../../test/support/function-context.js';
+import { uploadedEvent } from '../../test/support/events.js';
 import { createClassifyHandler, handleClassify } from './handler.js';
 import { classificationDocument } from './schema.js';
 import type { ImageLabeler } from './labeler.js';
 
 const ID = '0190a7d2-3c4e-7a00-8000-000000000003';
-const TRACE = '00-0123456789abcdef0123456789abcdef-0123456789abcdef-01';
 
-function uploaded(size: number, overrides: Partial<FileUploaded> = {}) {
-  const data: FileUploaded = {
-    id: ID,
-    bucket: 'files',
-    key: keys.original(ID),
-    name: 'x',
-    contentType: 'application/octet-stream',
-    size,
-    sha256: 'a'.repeat(64),
-    kind: 'other',
-    uploadedAt: new Date().toISOString(),
-    ...overrides,
-  };
-  return received(events.fileUploaded(data, { source: '/upload', traceparent: TRACE }));
-}
+const uploaded = (size: number, overrides: Partial<FileUploaded> = {}) => uploadedEvent(ID, size, overrides);
 
 describe('classify handler', () => {
   let ctx: TestContext;

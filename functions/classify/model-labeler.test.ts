@@ -3,11 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureModels } from '../../local/infra/models.js';
-import { EventType, events, type FileUploaded } from '../lib/events.js';
+import { EventType } from '../lib/events.js';
 import { keys } from '../lib/keys.js';
 import { readAll } from '../lib/store/port.js';
 import { makePdf } from '../../test/support/images.js';
-import { createTestContext, received, type TestContext } from '../../test/support/function-context.js';
+import { uploadedEvent } from '../../test/support/events.js';
+import { createTestContext, type TestContext } from '../../test/support/function-context.js';
 import { CATS, LABELLED_PHOTOS, ensurePhotos, type PhotoName } from '../../test/support/photos.js';
 import { createClassifyHandler, handleClassify } from './handler.js';
 import type { ImageLabeler, ImageLabels } from './labeler.js';
@@ -176,18 +177,7 @@ describe('classify with the model', () => {
 
   async function classify(bytes: Buffer, handler = handleClassify) {
     await ctx.store.put(keys.original(ID), bytes);
-    const data: FileUploaded = {
-      id: ID,
-      bucket: 'files',
-      key: keys.original(ID),
-      name: 'x',
-      contentType: 'application/octet-stream',
-      size: bytes.length,
-      sha256: 'a'.repeat(64),
-      kind: 'other',
-      uploadedAt: new Date().toISOString(),
-    };
-    const reply = await handler(received(events.fileUploaded(data, { source: '/upload', traceparent: '' })), ctx);
+    const reply = await handler(uploadedEvent(ID, bytes.length), ctx);
     expect(reply?.type).toBe(EventType.fileClassified);
     return classificationDocument.parse(JSON.parse((await readAll(ctx.store, keys.classification(ID))).bytes.toString()));
   }
