@@ -25,6 +25,8 @@ export class Instance {
   readonly name: string;
   readonly port: number;
   active = 0;
+  /** Requests forwarded to it whose response has not started: work it is still doing. */
+  working = 0;
   lastActive = Date.now();
   ready = false;
   exited = false;

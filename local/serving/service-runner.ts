@@ -80,7 +80,7 @@ export class ServiceRunner {
       terminating: this.terminating.size,
       active: this.instances.reduce((sum, i) => sum + i.active, 0),
       queued: this.waiters.length,
-      instances: this.instances.map((i) => ({ name: i.name, pid: i.pid, port: i.port, active: i.active })),
+      instances: this.instances.map((i) => ({ name: i.name, pid: i.pid, port: i.port, active: i.active, working: i.working })),
       coldStarts: this.coldStarts,
       crashes: this.crashes,
     };
@@ -231,9 +231,18 @@ export class ServiceRunner {
 
   private proxy(req: IncomingMessage, res: ServerResponse, instance: Instance, deadline: number): Promise<void> {
     return new Promise((resolve) => {
+      instance.working++;
+      let answered = false;
+      const answer = () => {
+        if (!answered) {
+          answered = true;
+          instance.working--;
+        }
+      };
       const upstream = httpRequest(
         { host: '127.0.0.1', port: instance.port, method: req.method, path: req.url, headers: { ...req.headers, 'x-forwarded-for': req.socket.remoteAddress ?? '' } },
         (upstreamRes) => {
+          answer();
           // Answered before the body was all sent (e.g. an early 413): the client must not reuse
           // this connection, whose request stream is in an unknown state.
           const headers = req.complete ? upstreamRes.headers : { ...upstreamRes.headers, connection: 'close' };
@@ -251,6 +260,7 @@ export class ServiceRunner {
       }, Math.max(0, deadline - Date.now()));
       let done = false;
       function finish() {
+        answer();
         if (done) return;
         done = true;
         clearTimeout(timer);
@@ -281,7 +291,8 @@ export class ServiceRunner {
 
   /** For fault tests: kill one instance the hard way, the busiest one (most requests in flight). */
   killInstance(signal: NodeJS.Signals = 'SIGKILL'): string | undefined {
-    const victim = this.instances.reduce<Instance | undefined>((busiest, instance) => (!busiest || instance.active > busiest.active ? instance : busiest), undefined);
+    const load = (instance: Instance) => instance.working * 1000 + instance.active;
+    const victim = this.instances.reduce<Instance | undefined>((busiest, instance) => (!busiest || load(instance) > load(busiest) ? instance : busiest), undefined);
     victim?.kill(signal);
     return victim?.name;
   }

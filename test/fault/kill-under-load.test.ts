@@ -37,14 +37,28 @@ describe('kill -9 of busy function instances under 200 uploads (real Kafka + Min
       if ((report.trigger === 'blur' || report.trigger === 'grayscale') && report.outcome === 'delivered' && report.attempts > 1) retried.push(`${report.trigger} ${report.event.id}`);
     });
     let accepted = 0;
-    /** Waits until `service` has a request in flight, then kills that instance. */
+    /**
+     * Waits until an instance of `service` is working on a request (forwarded, no response yet),
+     * freezes it with SIGSTOP, lets the activator take anything it had already written, and
+     * SIGKILLs it only if the request is still unanswered: the kill then surely cuts real work.
+     */
     const killWhenBusy = async (service: string, afterAccepted: number) => {
       await waitFor(() => accepted >= afterAccepted, 120_000, `${afterAccepted} uploads accepted`, 20);
       const runner = pipeline.services.get(service)!;
-      await waitFor(() => runner.status().instances.some((i) => i.active > 0), 60_000, `${service} to be busy`, 2);
-      const active = Math.max(...runner.status().instances.map((i) => i.active));
-      const instance = runner.killInstance('SIGKILL')!;
-      kills.push({ service, instance, active });
+      const working = (pid: number) => (runner.status().instances.find((i) => i.pid === pid)?.working ?? 0) > 0;
+      for (;;) {
+        await waitFor(() => runner.status().instances.some((i) => i.working > 0), 60_000, `${service} to be busy`, 2);
+        const target = runner.status().instances.find((i) => i.working > 0);
+        if (!target?.pid) continue;
+        process.kill(target.pid, 'SIGSTOP');
+        await new Promise((resolve) => setTimeout(resolve, 150)); // the frozen instance's already-sent bytes arrive
+        if (working(target.pid)) {
+          process.kill(target.pid, 'SIGKILL');
+          kills.push({ service, instance: target.name, active: target.active });
+          return;
+        }
+        process.kill(target.pid, 'SIGCONT');
+      }
     };
     const killer = (async () => {
       await killWhenBusy('blur', 40);
@@ -66,7 +80,7 @@ describe('kill -9 of busy function instances under 200 uploads (real Kafka + Min
     expect(await pipeline.deadLetters()).toEqual([]);
     unsubscribe();
     // The kills really cut deliveries short: the runtime saw the instances crash, and the
-    // requests they had in flight were delivered again (a second attempt that succeeded).
+    // requests they were working on were delivered again (a second attempt that succeeded).
     expect(pipeline.services.get('blur')!.status().crashes + pipeline.services.get('grayscale')!.status().crashes).toBeGreaterThanOrEqual(2);
     expect(retried.some((r) => r.startsWith('blur '))).toBe(true);
     expect(retried.some((r) => r.startsWith('grayscale '))).toBe(true);
