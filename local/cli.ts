@@ -63,7 +63,7 @@ Pipeline ready in ${Date.now() - started} ms (${mode} mode, namespace ${pipeline
   Upload page and API  ${pipeline.urls.upload}
   Broker ingress       ${pipeline.urls.broker}
 ${Object.entries(pipeline.urls.services).filter(([name]) => name !== 'upload').map(([name, url]) => `  ${name.padEnd(20)} ${url}`).join('\n')}
-  Stats                ${pipeline.urls.services['stats'] ?? ''}/stats
+  Stats                ${pipeline.urls.upload}/stats${pipeline.urls.minioConsole ? `\n  MinIO console        ${pipeline.urls.minioConsole} (bucket ${process.env['S3_BUCKET'] ?? 'files'}; user and password from MINIO_ROOT_USER / MINIO_ROOT_PASSWORD, default minioadmin)` : ''}
 Functions start on the first request and scale to zero when idle. Ctrl-C stops everything.
 `);
   let stopping = false;

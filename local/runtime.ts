@@ -64,7 +64,7 @@ export interface LocalPipelineOptions {
 
 export interface LocalPipeline {
   readonly namespace: string;
-  readonly urls: { readonly upload: string; readonly ingress: string; readonly broker: string; readonly kube: string; readonly services: Readonly<Record<string, string>> };
+  readonly urls: { readonly upload: string; readonly ingress: string; readonly broker: string; readonly kube: string; readonly services: Readonly<Record<string, string>>; readonly minioConsole?: string };
   readonly services: ReadonlyMap<string, ServiceRunner>;
   readonly backend: BrokerBackend;
   readonly manifests: Manifests;
@@ -137,7 +137,8 @@ export async function createLocalPipeline(options: LocalPipelineOptions = {}): P
       await backend.close();
     },
   };
-  const mutableUrls = pipeline.urls as { upload: string; ingress: string; broker: string; kube: string; services: Record<string, string> };
+  const mutableUrls = pipeline.urls as { upload: string; ingress: string; broker: string; kube: string; services: Record<string, string>; minioConsole?: string };
+  if (infra) mutableUrls.minioConsole = infra.consoleUrl;
 
   const ingress = new Ingress(backend, createAdminApi(pipeline, options.apiToken));
   const basePort = options.port ?? 8080;
