@@ -270,7 +270,8 @@ describe('the web page in Chromium', () => {
     await expect.poll(statText('derivatives'), WAIT).toBe('0');
     await expect.poll(statText('total'), WAIT).toBe('3');
     await expect.poll(statText('document'), WAIT).toBe('1');
-    expect(await page.locator('#announcer').textContent()).toBe('Deleted chelsea.jpg.');
+    // The live region is cleared and then written 50 ms later, so screen readers announce it again.
+    await expect.poll(() => page.locator('#announcer').textContent(), WAIT).toBe('Deleted chelsea.jpg.');
     await shoot('09-after-delete');
   });
 

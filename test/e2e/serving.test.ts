@@ -31,15 +31,25 @@ describe('serving in the local runtime (embedded)', () => {
   });
 
   it('should replace a crashed instance and still process the next event', async () => {
-    await pipeline.upload(await makeImage({ width: 50, height: 40 }), 'warm.jpg', '?effects=blur&wait=20s');
-    const killed = pipeline.services.get('blur')!.killInstance('SIGKILL');
-    expect(killed).toMatch(/^blur-00001-deployment-/);
-    await waitFor(() => service('blur').crashes === 1, 10_000, 'the crash to be noticed');
-    const { body } = await pipeline.upload(await makeImage({ width: 60, height: 40 }), 'after-crash.jpg', '?effects=blur&wait=20s');
-    expect(body['status']).toBe('complete');
-    expect(body['processed_by'][0].instance).not.toBe(killed);
+    // Its own pipeline with Knative's idle window: the blur instance must still be there to kill.
+    const steady = await startTestPipeline();
+    try {
+      await crashAndRecover(steady);
+    } finally {
+      await steady.dispose();
+    }
   });
 });
+
+async function crashAndRecover(pipeline: TestPipeline): Promise<void> {
+  await pipeline.upload(await makeImage({ width: 50, height: 40 }), 'warm.jpg', '?effects=blur&wait=20s');
+  const killed = pipeline.services.get('blur')!.killInstance('SIGKILL');
+  expect(killed).toMatch(/^blur-00001-deployment-/);
+  await waitFor(() => pipeline.services.get('blur')!.status().crashes === 1, 10_000, 'the crash to be noticed');
+  const { body } = await pipeline.upload(await makeImage({ width: 60, height: 40 }), 'after-crash.jpg', '?effects=blur&wait=20s');
+  expect(body['status']).toBe('complete');
+  expect(body['processed_by'][0].instance).not.toBe(killed);
+}
 
 function isAlive(pid: number): boolean {
   try {
