@@ -8,6 +8,7 @@
 import type { Admin, Consumer, EachBatchPayload, Kafka } from 'kafkajs';
 import type { RecordHandler, SubscribeOptions, Subscription } from './backend.js';
 import { RecordDecodeError, SubscribeFailedError, messageOf } from './backend-errors.js';
+import { retryWhileTransient } from './kafka-retry.js';
 import { type BackendLogger, PartitionDispatcher } from './partition-dispatcher.js';
 import { decodeRecord } from './record-codec.js';
 
@@ -35,7 +36,7 @@ export async function openKafkaSubscription(
 ): Promise<Subscription> {
   const { topic, group } = options;
   // Knative's InitOffsets: a group without a committed offset starts where the log is *now*.
-  const startOffsets = await uncommittedStartOffsets(context.admin, options);
+  const startOffsets = await uncommittedStartOffsets(context.admin, options, context.joinTimeoutMs);
   const consumer = context.kafka.consumer({ groupId: group, allowAutoTopicCreation: false, ...CONSUMER_TUNING });
   const committer = new OffsetCommitter(consumer, topic, context.log);
   const backpressured = new Set<number>();
@@ -138,12 +139,13 @@ export async function openKafkaSubscription(
 }
 
 /** Partition → where a group without a committed offset must start. */
-async function uncommittedStartOffsets(admin: Admin, options: SubscribeOptions): Promise<Map<number, bigint>> {
-  const [committed] = await admin.fetchOffsets({ groupId: options.group, topics: [options.topic] });
+async function uncommittedStartOffsets(admin: Admin, options: SubscribeOptions, timeoutMs: number): Promise<Map<number, bigint>> {
+  const transient = { timeoutMs };
+  const [committed] = await retryWhileTransient(() => admin.fetchOffsets({ groupId: options.group, topics: [options.topic] }), transient);
   const uncommitted = new Set((committed?.partitions ?? []).filter((p) => BigInt(p.offset) < 0n).map((p) => p.partition));
   const starts = new Map<number, bigint>();
   if (uncommitted.size === 0) return starts;
-  for (const { partition, low, high } of await admin.fetchTopicOffsets(options.topic)) {
+  for (const { partition, low, high } of await retryWhileTransient(() => admin.fetchTopicOffsets(options.topic), transient)) {
     if (uncommitted.has(partition)) starts.set(partition, BigInt(options.fromBeginning ? low : high));
   }
   return starts;

@@ -15,6 +15,7 @@ import {
   TopicNotFoundError,
   messageOf,
 } from './backend-errors.js';
+import { retryWhileTransient } from './kafka-retry.js';
 import { CONSUMER_TUNING, openKafkaSubscription } from './kafka-subscription.js';
 import { type BackendLogger, validateSubscribeOptions } from './partition-dispatcher.js';
 import { decodeRecord, encodeEvent } from './record-codec.js';
@@ -67,11 +68,13 @@ class KafkaBackend implements BrokerBackend {
   async ensureTopic(topic: string, partitions: number): Promise<void> {
     await this.ready();
     if (await this.topicExists(topic)) return; // spares kafkajs's error log for TOPIC_ALREADY_EXISTS
+    const transient = { timeoutMs: this.joinTimeoutMs };
     try {
-      await this.admin.createTopics({ topics: [{ topic, numPartitions: partitions }], waitForLeaders: true });
+      await retryWhileTransient(() => this.admin.createTopics({ topics: [{ topic, numPartitions: partitions }], waitForLeaders: false }), transient);
     } catch (error) {
       if (!isTopicAlreadyExists(error)) throw error;
     }
+    await retryWhileTransient(() => this.requireLeaders(topic), transient);
     this.knownTopics.add(topic);
   }
 
@@ -114,7 +117,8 @@ class KafkaBackend implements BrokerBackend {
     await this.ready();
     await this.requireTopic(topic);
     const remaining = new Map<number, bigint>(); // partition → last offset to read
-    for (const { partition, low, high } of await this.admin.fetchTopicOffsets(topic)) {
+    const offsets = await retryWhileTransient(() => this.admin.fetchTopicOffsets(topic), { timeoutMs: this.joinTimeoutMs });
+    for (const { partition, low, high } of offsets) {
       if (BigInt(high) > BigInt(low)) remaining.set(partition, BigInt(high) - 1n);
     }
     if (remaining.size === 0) return [];
@@ -176,8 +180,18 @@ class KafkaBackend implements BrokerBackend {
 
   private async topicExists(topic: string): Promise<boolean> {
     if (this.knownTopics.has(topic)) return true;
-    for (const name of await this.admin.listTopics()) this.knownTopics.add(name);
+    const names = await retryWhileTransient(() => this.admin.listTopics(), { timeoutMs: this.joinTimeoutMs });
+    for (const name of names) this.knownTopics.add(name);
     return this.knownTopics.has(topic);
+  }
+
+  /** Resolves once every partition of a new topic has a leader; throws a retriable error before. */
+  private async requireLeaders(topic: string): Promise<void> {
+    const { topics } = await this.admin.fetchTopicMetadata({ topics: [topic] });
+    const partitions = topics[0]?.partitions ?? [];
+    if (partitions.length === 0 || partitions.some((partition) => partition.leader < 0)) {
+      throw Object.assign(new Error(`topic ${topic} has no leader for every partition yet`), { retriable: true });
+    }
   }
 
   private decodeOrSkip(message: Parameters<typeof decodeRecord>[0] & { offset: string }, topic: string, partition: number): StoredEvent | undefined {

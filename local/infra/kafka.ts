@@ -210,7 +210,11 @@ async function answersMetadataRequest(broker: string): Promise<boolean> {
   try {
     await admin.connect();
     const cluster = await admin.describeCluster();
-    return cluster.brokers.length > 0 && cluster.controller !== null;
+    if (cluster.brokers.length === 0 || cluster.controller === null) return false;
+    // A fresh broker answers metadata before its group coordinator (`__consumer_offsets`) is up;
+    // consumers joining in that window get NOT_COORDINATOR, so ready means groups work too.
+    await admin.describeGroups(['infra-readiness']);
+    return true;
   } catch {
     return false;
   } finally {
