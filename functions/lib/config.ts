@@ -48,6 +48,16 @@ export const configSchema = z
       .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be a valid S3 bucket name')
       .default('files'),
     S3_REGION: z.string().default('us-east-1'),
+    /** Where clients reach the store for presigned upload URLs, when not at S3_ENDPOINT (e.g. an ingress). */
+    S3_PUBLIC_ENDPOINT: z.url().optional(),
+    /** The largest file a client may send straight to storage (POST /uploads). */
+    DIRECT_UPLOAD_MAX_BYTES: positiveInt.default(10 * 1024 ** 3),
+    /** Files larger than this go up as multipart parts of this size (S3's minimum is 5 MiB). */
+    DIRECT_UPLOAD_PART_SIZE: positiveInt.min(5 * 1024 ** 2, 'must be at least 5 MiB (S3 multipart minimum)').default(16 * 1024 ** 2),
+    /** How long a signed upload URL stays valid; GET /uploads/:id signs fresh ones. */
+    DIRECT_UPLOAD_EXPIRY: duration.refine((ms) => ms >= 1000 && ms <= 7 * 86_400_000, 'must be between 1s and 7 days').default(3_600_000),
+    /** Signs the upload service's own upload URLs when the store cannot presign (fs); share it across instances. */
+    DIRECT_UPLOAD_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
     UPLOAD_MAX_BYTES: positiveInt.default(50 * 1024 * 1024),
     UPLOAD_WAIT_MAX: duration.default(30_000),
     /** An upload whose body sends no bytes for this long is answered 408 and nothing is kept. */

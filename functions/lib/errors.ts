@@ -6,6 +6,8 @@ export type ErrorCode =
   | 'E_INVALID_INPUT'
   | 'E_INVALID_EVENT'
   | 'E_UNAUTHORIZED'
+  | 'E_FORBIDDEN'
+  | 'E_CONFLICT'
   | 'E_TIMEOUT'
   | 'E_NOT_FOUND'
   | 'E_TOO_LARGE'
@@ -49,6 +51,20 @@ export class UnauthorizedError extends PipelineError {
   readonly code = 'E_UNAUTHORIZED';
   readonly retriable = false;
   readonly status = 401;
+}
+
+/** A signed upload URL that is forged or expired (as S3 answers a bad presigned URL: 403). */
+export class ForbiddenError extends PipelineError {
+  readonly code = 'E_FORBIDDEN';
+  readonly retriable = false;
+  readonly status = 403;
+}
+
+/** The request does not fit the state of what it names (e.g. completing an upload with parts missing). */
+export class ConflictError extends PipelineError {
+  readonly code = 'E_CONFLICT';
+  readonly retriable = false;
+  readonly status = 409;
 }
 
 /** The client stopped sending its request body (UPLOAD_IDLE_TIMEOUT). */

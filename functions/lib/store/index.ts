@@ -18,6 +18,7 @@ export async function createStore(config: Config): Promise<ObjectStore> {
       secretKey: config.S3_SECRET_KEY,
       region: config.S3_REGION,
       bucket: config.S3_BUCKET,
+      ...(config.S3_PUBLIC_ENDPOINT ? { publicEndpoint: new URL(config.S3_PUBLIC_ENDPOINT).origin } : {}),
     });
   }
   return createFsStore({ root: config.STORE_FS_ROOT, bucket: config.S3_BUCKET });

@@ -12,13 +12,17 @@
  * here: a StorageUnavailableError is retried by whoever can (Knative redelivers on 5xx,
  * compare-and-swap loops go round again).
  */
-import { createHash, createHmac } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import http from 'node:http';
 import https from 'node:https';
 import { PassThrough, type Readable } from 'node:stream';
 import { InvalidInputError, NotFoundError, PipelineError, PreconditionFailedError, StorageUnavailableError, expected } from '../errors.js';
 import type { ListedObject, ObjectInfo, ObjectStore, PutOptions } from './port.js';
+import type { StagedUploads } from './staged-uploads.js';
 import { checkContentType, checkKey, checkMetadata } from './rules.js';
+import { createS3StagedUploads } from './minio-staged.js';
+import { readBody, readBuffer, xmlBlocks, xmlText } from './s3-wire.js';
+import { createSigV4, s3Escape, s3Path } from './sigv4.js';
 
 export interface MinioStoreOptions {
   readonly endPoint: string;
@@ -33,6 +37,8 @@ export interface MinioStoreOptions {
   readonly partSize?: number;
   /** Fails a request that has no response (headers) after this many ms of silence. Default 30 s. */
   readonly requestTimeoutMs?: number;
+  /** scheme://host[:port] that clients reach for presigned URLs. Default: the endpoint itself. */
+  readonly publicEndpoint?: string;
 }
 
 const MiB = 1024 * 1024;
@@ -48,7 +54,7 @@ const NETWORK_CODES = new Set([
   'EHOSTUNREACH', 'ENETUNREACH', 'ENETDOWN', 'EHOSTDOWN', 'ERR_STREAM_PREMATURE_CLOSE', 'ERR_SOCKET_CONNECTION_TIMEOUT',
 ]);
 const EMPTY_SHA256 = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
-const NOT_FOUND_CODES = new Set(['NoSuchKey', 'NotFound']);
+const NOT_FOUND_CODES = new Set(['NoSuchKey', 'NotFound', 'NoSuchUpload']);
 const INVALID_NAME_CODES = new Set(['XMinioInvalidObjectName', 'InvalidObjectName', 'KeyTooLongError', 'ObjectNameInvalid']);
 const CREDENTIAL_CODES = new Set(['AccessDenied', 'InvalidAccessKeyId', 'SignatureDoesNotMatch', 'XMinioInvalidAccessKeyID']);
 
@@ -59,7 +65,7 @@ interface Context {
   readonly ifMatch?: boolean;
 }
 
-export function createMinioStore(options: MinioStoreOptions): ObjectStore {
+export function createMinioStore(options: MinioStoreOptions): ObjectStore & { readonly staged: StagedUploads } {
   const { bucket } = options;
   if (!BUCKET_NAME.test(bucket) || bucket.includes('..')) {
     throw new InvalidInputError(expected('an S3 bucket name (3-63 of a-z, 0-9, ".", "-")', 'bucket', bucket));
@@ -76,7 +82,7 @@ export function createMinioStore(options: MinioStoreOptions): ObjectStore {
   const base = options.useSSL ? https : http;
   const agent = new base.Agent({ keepAlive: true, maxSockets: 64, scheduling: 'lifo', timeout: 5_000 });
   const host = `${options.endPoint.includes(':') ? `[${options.endPoint}]` : options.endPoint}:${options.port}`;
-  const signer = createSigner(options.accessKey, options.secretKey, region);
+  const sigv4 = createSigV4(options.accessKey, options.secretKey, region);
 
   function redact(text: string): string {
     let result = text;
@@ -132,10 +138,10 @@ export function createMinioStore(options: MinioStoreOptions): ObjectStore {
     expectedCodes: readonly number[],
   ): Promise<http.IncomingMessage> {
     const body = typeof payload === 'string' ? Buffer.from(payload) : payload;
-    const path = `/${bucket}${req.key === undefined ? '' : `/${req.key.split('/').map(s3Escape).join('/')}`}`;
+    const path = s3Path(bucket, req.key);
     const headers: Record<string, string> = { host, ...lowerCased(req.headers ?? {}) };
     headers['x-amz-content-sha256'] = body.length === 0 ? EMPTY_SHA256 : createHash('sha256').update(body).digest('hex');
-    headers['authorization'] = signer(req.method, path, req.query ?? '', headers);
+    headers['authorization'] = sigv4.authorization(req.method, path, req.query ?? '', headers);
     if (body.length > 0 || req.method === 'PUT' || req.method === 'POST') headers['content-length'] = String(body.length);
     return new Promise((resolve, reject) => {
       const request = base.request({ method: req.method, host: options.endPoint, port: options.port, path: req.query ? `${path}?${req.query}` : path, headers, agent });
@@ -242,6 +248,7 @@ export function createMinioStore(options: MinioStoreOptions): ObjectStore {
 
   return {
     bucket,
+    staged: createS3StagedUploads({ bucket, request, sigv4, publicEndpoint: options.publicEndpoint ?? endpoint }),
 
     async ensureReady() {
       const context = { op: 'ensureReady' };
@@ -379,35 +386,6 @@ function lowerCased(headers: Record<string, string>): Record<string, string> {
   return result;
 }
 
-/**
- * AWS Signature Version 4 for one access key and region (service `s3`): returns the
- * Authorization header for a request whose headers (lower-case names, including host,
- * x-amz-content-sha256) are all signed; sets x-amz-date on them. `query` must already be in
- * canonical form (sorted, RFC 3986-escaped).
- */
-function createSigner(accessKey: string, secretKey: string, region: string) {
-  let keyDate = '';
-  let signingKey: Buffer = Buffer.alloc(0);
-  return (method: string, path: string, query: string, headers: Record<string, string>): string => {
-    const amzDate = new Date().toISOString().replace(/[:-]|\.\d{3}/g, '');
-    const date = amzDate.slice(0, 8);
-    headers['x-amz-date'] = amzDate;
-    if (date !== keyDate) {
-      const hmac = (key: string | Buffer, data: string) => createHmac('sha256', key).update(data).digest();
-      signingKey = hmac(hmac(hmac(hmac(`AWS4${secretKey}`, date), region), 's3'), 'aws4_request');
-      keyDate = date;
-    }
-    const names = Object.keys(headers).sort();
-    const canonicalHeaders = names.map((name) => `${name}:${headers[name]!.trim().replace(/\s+/g, ' ')}\n`).join('');
-    const signedHeaders = names.join(';');
-    const canonicalRequest = [method, path, query, canonicalHeaders, signedHeaders, headers['x-amz-content-sha256']].join('\n');
-    const scope = `${date}/${region}/s3/aws4_request`;
-    const stringToSign = ['AWS4-HMAC-SHA256', amzDate, scope, createHash('sha256').update(canonicalRequest).digest('hex')].join('\n');
-    const signature = createHmac('sha256', signingKey).update(stringToSign).digest('hex');
-    return `AWS4-HMAC-SHA256 Credential=${accessKey}/${scope}, SignedHeaders=${signedHeaders}, Signature=${signature}`;
-  };
-}
-
 /** Cuts a stream into Buffers of exactly `size` bytes; only the last may be shorter. */
 async function* chunksOf(source: Readable, size: number): AsyncGenerator<Buffer, void, undefined> {
   let pending: Buffer[] = [];
@@ -457,48 +435,10 @@ function infoFromHeaders(key: string, headers: http.IncomingHttpHeaders): Object
   };
 }
 
-async function readBuffer(stream: Readable): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of stream) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks);
-}
-
-async function readBody(stream: Readable): Promise<string> {
-  return (await readBuffer(stream)).toString('utf8');
-}
-
 function quoteEtag(etag: string): string {
   return etag.startsWith('"') || etag.startsWith('W/"') ? etag : `"${etag}"`;
 }
 
 function unquoteEtag(etag: string | undefined): string {
   return (etag ?? '').replace(/^"/, '').replace(/"$/, '');
-}
-
-/** RFC 3986 escaping, as S3's signature v4 canonical query string wants it. */
-function s3Escape(value: string): string {
-  return encodeURIComponent(value).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
-}
-
-function xmlBlocks(xml: string, tag: string): string[] {
-  const blocks: string[] = [];
-  const pattern = new RegExp(`<${tag}>([\\s\\S]*?)</${tag}>`, 'g');
-  for (const match of xml.matchAll(pattern)) blocks.push(match[1] ?? '');
-  return blocks;
-}
-
-function xmlText(xml: string, tag: string): string | undefined {
-  const match = new RegExp(`<${tag}>([\\s\\S]*?)</${tag}>`).exec(xml);
-  return match ? unescapeXml(match[1] ?? '') : undefined;
-}
-
-function unescapeXml(text: string): string {
-  return text.replace(/&(#x[0-9a-fA-F]+|#[0-9]+|amp|lt|gt|quot|apos);/g, (_, entity: string) => {
-    if (entity === 'amp') return '&';
-    if (entity === 'lt') return '<';
-    if (entity === 'gt') return '>';
-    if (entity === 'quot') return '"';
-    if (entity === 'apos') return "'";
-    return String.fromCodePoint(entity.startsWith('#x') ? parseInt(entity.slice(2), 16) : parseInt(entity.slice(1), 10));
-  });
 }

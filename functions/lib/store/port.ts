@@ -3,6 +3,7 @@
  * a thin translation: streaming get/put, user metadata, list by prefix, delete, conditional puts.
  */
 import type { Readable } from 'node:stream';
+import type { StagedUploads } from './staged-uploads.js';
 
 export interface ObjectInfo {
   readonly key: string;
@@ -32,6 +33,8 @@ export interface PutOptions {
 
 export interface ObjectStore {
   readonly bucket: string;
+  /** Direct uploads signed by the store itself (S3 presigned URLs); absent when it cannot sign. */
+  readonly staged?: StagedUploads;
   /** Creates the bucket (or folder) if missing; idempotent. */
   ensureReady(): Promise<void>;
   /** Streams `body` into `key`. A stream that errors leaves no object behind. */
