@@ -4,12 +4,13 @@ import { EventType, events, parseEvent, type FileClassified } from '../lib/event
 import type { CloudEventHandler } from '../lib/http/function-app.js';
 import { openImage } from '../lib/image/open-image.js';
 import { keys, lineage } from '../lib/keys.js';
-import { SNIFF_BYTES, sniff } from '../lib/sniff.js';
+import { SNIFF_BYTES } from '../lib/sniff.js';
 import { readAll } from '../lib/store/port.js';
 import { traceIdOf } from '../lib/trace.js';
 import { noLabeler, type ImageLabeler } from './labeler.js';
 import { createModelLabeler } from './model-labeler.js';
 import { PDF_PAGE_SCAN_LIMIT } from './schema.js';
+import { sniffFormat } from './sniff-format.js';
 
 /** `pipeline.file.uploaded` → what the file is, written to meta/<id>/classification.json. */
 export function createClassifyHandler(labeler: ImageLabeler = noLabeler): CloudEventHandler {
@@ -30,7 +31,7 @@ export function createClassifyHandler(labeler: ImageLabeler = noLabeler): CloudE
       if (error instanceof NotFoundError) return undefined;
       throw error;
     }
-    const sniffed = await sniff(head);
+    const sniffed = await sniffFormat(head);
     const classified: FileClassified = {
       id: data.id,
       kind: sniffed.kind,
@@ -58,16 +59,20 @@ export function createClassifyHandler(labeler: ImageLabeler = noLabeler): CloudE
   };
 }
 
+/**
+ * Upright size of one frame and the frames (or pages) in the file, read from the headers: an image
+ * whose codec this libvips lacks (HEIC) still gets them.
+ */
 async function describeImage(key: string, ctx: FunctionContext, labeler: ImageLabeler, read?: Buffer): Promise<Partial<FileClassified>> {
   const bytes = read ?? (await readAll(ctx.store, key)).bytes;
   try {
     const limits = { maxPixels: ctx.config.IMAGE_MAX_PIXELS, maxFrames: ctx.config.IMAGE_MAX_FRAMES };
     const image = await openImage(bytes, limits);
-    const { width, pageHeight, height } = image.metadata;
+    const { width, height } = image;
     const labels = await labeler.label(bytes, { log: ctx.log, limits, modelDir: ctx.config.MODEL_DIR });
     return {
       ...(width ? { width } : {}),
-      ...((pageHeight ?? height) ? { height: pageHeight ?? height } : {}),
+      ...(height ? { height } : {}),
       frames: image.frames,
       labels: [...labels.labels],
       ...(labels.safeSearch ? { safeSearch: { ...labels.safeSearch } } : {}),

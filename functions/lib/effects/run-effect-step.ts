@@ -8,10 +8,11 @@
 import type { CloudEvent, CloudEventV1 } from 'cloudevents';
 import type { Sharp } from 'sharp';
 import type { FunctionContext } from '../context.js';
-import { BadImageError, InvalidEventError, NotFoundError } from '../errors.js';
+import { BadImageError, InvalidEventError, NotFoundError, PipelineError } from '../errors.js';
 import { EventType, events, parseEvent, type EffectName, type EffectRequested } from '../events.js';
 import { describeSharpError, openImage, outputFormatFor } from '../image/open-image.js';
 import { PixelBudget } from '../image/pixel-budget.js';
+import { transformFrames } from '../image/transform-frames.js';
 import { keys, lineage } from '../keys.js';
 import { readAll } from '../store/port.js';
 import { traceIdOf } from '../trace.js';
@@ -23,6 +24,7 @@ function budgetFor(capacity: number): PixelBudget {
   return budget;
 }
 
+/** The effect on one still image or one frame of an animation; it must keep the frame's size. */
 export type Transform = (image: Sharp, request: EffectRequested, ctx: FunctionContext) => Sharp;
 
 export async function runEffectStep(
@@ -65,15 +67,18 @@ export async function runEffectStep(
         size: existing.size,
       };
     } else {
-      const pipeline = transform(image.pipeline(), data, ctx).toFormat(format);
+      const apply = (frame: Sharp) => transform(frame, data, ctx);
       let encoded;
       try {
-        const { width = 0, height = 0, pageHeight } = image.metadata;
-        const pixels = width * (pageHeight ?? height) * image.frames;
-        encoded = await budgetFor(ctx.config.IMAGE_PIXEL_BUDGET).run(pixels, () => pipeline.toBuffer({ resolveWithObject: true }));
+        const pixels = image.width * image.height * (image.animated ? image.frames : 1);
+        encoded = await budgetFor(ctx.config.IMAGE_PIXEL_BUDGET).run(pixels, async () => {
+          const rendered = image.animated ? await transformFrames(image, apply) : apply(image.pipeline());
+          return rendered.toFormat(format, image.timing).toBuffer({ resolveWithObject: true });
+        });
       } catch (error) {
+        if (error instanceof PipelineError) throw error;
         // Whatever libvips trips over while decoding the whole image is the image's fault.
-        throw new BadImageError(describeSharpError(error, limits), { cause: error });
+        throw new BadImageError(describeSharpError(error, limits, image.metadata), { cause: error });
       }
       const { data: bytes, info } = encoded;
       const height = info.pageHeight ?? info.height;

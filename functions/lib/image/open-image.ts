@@ -2,6 +2,12 @@
  * The one place untrusted image bytes enter sharp. Limits are explicit, as sharp's docs advise
  * for untrusted input: `failOn: 'warning'` (a truncated JPEG fails instead of decoding to grey),
  * a pixel limit, and a frame limit for animations.
+ *
+ * What a derivative is made of: every frame of an animated GIF or WebP; the first page of any
+ * other multi-page file (a TIFF's first page, a HEIF's primary image). Stills are turned upright
+ * by their EXIF orientation. sharp's output defaults do the rest, deliberately left on: pixels
+ * are converted from an embedded ICC profile (Adobe RGB, Display P3, …) to sRGB and written
+ * without a profile, and EXIF, GPS, XMP, IPTC and comments are not copied into the output.
  */
 import sharp, { type Metadata, type Sharp } from 'sharp';
 import { BadImageError } from '../errors.js';
@@ -14,12 +20,27 @@ export interface ImageLimits {
   readonly maxFrames: number;
 }
 
+/** Frame delays (ms) and loop count (0 = forever) of an animation, as its encoder wants them. */
+export interface AnimationTiming {
+  readonly delay?: number[];
+  readonly loop?: number;
+}
+
 export interface OpenedImage {
   readonly metadata: Metadata;
+  /** Images in the file: frames of an animation, pages of a TIFF, top-level images of a HEIF. */
   readonly frames: number;
-  /** A fresh pipeline over the same bytes (auto-oriented when it is a still image). */
+  /** An animated GIF or WebP, processed frame by frame; anything else is processed as one still. */
+  readonly animated: boolean;
+  /** Upright size of one frame (EXIF orientation applied to stills). */
+  readonly width: number;
+  readonly height: number;
+  readonly timing: AnimationTiming;
+  /** A fresh pipeline over the same bytes: every frame when animated, else the first page upright. */
   pipeline(): Sharp;
 }
+
+const ANIMATED_FORMATS = new Set(['gif', 'webp']);
 
 export async function openImage(bytes: Buffer, limits: ImageLimits): Promise<OpenedImage> {
   const base = { failOn: 'warning' as const, limitInputPixels: limits.maxPixels };
@@ -30,34 +51,45 @@ export async function openImage(bytes: Buffer, limits: ImageLimits): Promise<Ope
     throw new BadImageError(describeSharpError(error, limits), { cause: error });
   }
   const frames = metadata.pages ?? 1;
-  if (frames > limits.maxFrames) {
+  const animated = frames > 1 && ANIMATED_FORMATS.has(metadata.format ?? '');
+  if (animated && frames > limits.maxFrames) {
     throw new BadImageError(`Image has ${frames} frames, more than the limit of ${limits.maxFrames}`);
   }
   const width = metadata.width ?? 0;
-  const height = (metadata.pageHeight ?? metadata.height ?? 0) * frames;
-  if (width * height > limits.maxPixels) {
-    throw new BadImageError(`Image is ${width}×${height} pixels, more than the limit of ${limits.maxPixels}`);
+  const frameHeight = metadata.pageHeight ?? metadata.height ?? 0;
+  const decodedHeight = animated ? frameHeight * frames : frameHeight;
+  if (width * decodedHeight > limits.maxPixels) {
+    throw new BadImageError(`Image is ${width}×${decodedHeight} pixels, more than the limit of ${limits.maxPixels}`);
   }
-  const animated = frames > 1;
+  const upright = animated ? { width, height: frameHeight } : (metadata.autoOrient ?? { width, height: frameHeight });
   return {
     metadata,
     frames,
-    pipeline: () => {
-      const image = sharp(bytes, { ...base, animated });
-      return animated ? image : image.rotate();
-    },
+    animated,
+    width: upright.width,
+    height: upright.height,
+    timing: animated ? { ...(metadata.delay ? { delay: metadata.delay } : {}), ...(metadata.loop !== undefined ? { loop: metadata.loop } : {}) } : {},
+    pipeline: () => (animated ? sharp(bytes, { ...base, animated: true }) : sharp(bytes, base).rotate()),
   };
 }
 
-/** Turns libvips's wording into a reason a user can act on. */
-export function describeSharpError(error: unknown, limits: ImageLimits): string {
+/** Turns libvips's wording into a reason a user can act on; `metadata` names the format when known. */
+export function describeSharpError(error: unknown, limits: ImageLimits, metadata?: Pick<Metadata, 'format' | 'compression'>): string {
   const message = error instanceof Error ? error.message : String(error);
   if (/pixel limit/i.test(message)) return `Image exceeds the pixel limit of ${limits.maxPixels}`;
   if (/unsupported image format/i.test(message)) return 'Not a supported image format (the bytes do not decode as any image libvips knows)';
+  if (/compression format has not been built in|unsupported codec/i.test(message)) return unsupportedCodecReason(metadata);
   if (/premature end|truncated|unexpected end|end of (input )?(file|stream)|end of stream|read error|short read|not enough data/i.test(message)) {
     return `Image data is truncated or corrupt (${firstLine(message)})`;
   }
   return `Image could not be decoded (${firstLine(message)})`;
+}
+
+function unsupportedCodecReason(metadata?: Pick<Metadata, 'format' | 'compression'>): string {
+  // sharp's prebuilt libvips reads HEIF headers, but its libheif only has the AV1 (AVIF) codec.
+  if (metadata?.compression === 'hevc') return 'HEIC (HEVC-coded HEIF) is not supported by this build of libvips; convert it to JPEG or AVIF';
+  const what = metadata?.format ? `${metadata.format.toUpperCase()}${metadata.compression ? ` (${metadata.compression})` : ''}` : 'This image';
+  return `${what} uses a codec this build of libvips does not include; convert it to JPEG, PNG or AVIF`;
 }
 
 function firstLine(text: string): string {
