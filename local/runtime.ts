@@ -4,6 +4,7 @@
  * SinkBinding on a memory or Kafka backend (eventing/). The functions are the deployable code,
  * unchanged; only the env the cluster would inject differs.
  */
+import { randomBytes } from 'node:crypto';
 import { resolve as resolvePath, join } from 'node:path';
 import type { BrokerBackend, StoredEvent, Subscription } from './broker/backend.js';
 import { createMemoryBackend } from './broker/memory.js';
@@ -180,7 +181,8 @@ export async function createLocalPipeline(options: LocalPipelineOptions = {}): P
   const storeEnv: Record<string, string> =
     mode === 'real'
       ? { STORE_DRIVER: 'minio', S3_ENDPOINT: infra!.s3Endpoint, S3_ACCESS_KEY: infra!.accessKey, S3_SECRET_KEY: infra!.secretKey }
-      : { STORE_DRIVER: 'fs', STORE_FS_ROOT: join(dataDir, 'store') };
+      : // The fs store cannot presign: upload signs its own direct-upload URLs, one secret for all its instances.
+        { STORE_DRIVER: 'fs', STORE_FS_ROOT: join(dataDir, 'store'), DIRECT_UPLOAD_SECRET: randomBytes(32).toString('hex') };
   const secrets: Record<string, Record<string, string>> = {
     'minio-credentials': { S3_ACCESS_KEY: storeEnv['S3_ACCESS_KEY'] ?? 'minioadmin', S3_SECRET_KEY: storeEnv['S3_SECRET_KEY'] ?? 'minioadmin' },
   };

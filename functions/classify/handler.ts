@@ -4,13 +4,12 @@ import { EventType, events, parseEvent, type FileClassified } from '../lib/event
 import type { CloudEventHandler } from '../lib/http/function-app.js';
 import { openImage } from '../lib/image/open-image.js';
 import { keys, lineage } from '../lib/keys.js';
-import { SNIFF_BYTES } from '../lib/sniff.js';
+import { SNIFF_BYTES, sniff } from '../lib/sniff.js';
 import { readAll } from '../lib/store/port.js';
 import { traceIdOf } from '../lib/trace.js';
 import { noLabeler, type ImageLabeler } from './labeler.js';
 import { createModelLabeler } from './model-labeler.js';
 import { PDF_PAGE_SCAN_LIMIT } from './schema.js';
-import { sniffFormat } from './sniff-format.js';
 
 /** `pipeline.file.uploaded` → what the file is, written to meta/<id>/classification.json. */
 export function createClassifyHandler(labeler: ImageLabeler = noLabeler): CloudEventHandler {
@@ -31,7 +30,7 @@ export function createClassifyHandler(labeler: ImageLabeler = noLabeler): CloudE
       if (error instanceof NotFoundError) return undefined;
       throw error;
     }
-    const sniffed = await sniffFormat(head);
+    const sniffed = await sniff(head);
     const classified: FileClassified = {
       id: data.id,
       kind: sniffed.kind,

@@ -50,6 +50,8 @@ export const configSchema = z
     S3_REGION: z.string().default('us-east-1'),
     /** Where clients reach the store for presigned upload URLs, when not at S3_ENDPOINT (e.g. an ingress). */
     S3_PUBLIC_ENDPOINT: z.url().optional(),
+    /** Clients (page, CLI) send files larger than this straight to storage (POST /uploads) instead of POST /files. */
+    DIRECT_UPLOAD_THRESHOLD: positiveInt.default(8 * 1024 ** 2),
     /** The largest file a client may send straight to storage (POST /uploads). */
     DIRECT_UPLOAD_MAX_BYTES: positiveInt.default(10 * 1024 ** 3),
     /** Files larger than this go up as multipart parts of this size (S3's minimum is 5 MiB). */

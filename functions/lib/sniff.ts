@@ -4,6 +4,8 @@
 import { fileTypeFromBuffer } from 'file-type';
 import type { FileKind } from './events.js';
 
+const TIFF_MAGIC = [Buffer.from('II*\0', 'latin1'), Buffer.from('MM\0*', 'latin1')];
+
 /** file-type reads at most this many bytes to decide. */
 export const SNIFF_BYTES = 4100;
 
@@ -47,8 +49,14 @@ export async function sniff(head: Uint8Array): Promise<Sniffed> {
   const detected = await fileTypeFromBuffer(head);
   if (detected) {
     const kind: FileKind = IMAGE_MIMES.has(detected.mime) ? 'image' : DOCUMENT_MIMES.has(detected.mime) ? 'document' : 'other';
-    const format = detected.mime === 'image/jpeg' ? 'jpeg' : detected.ext;
+    // file-type names formats by file extension; sharp and our events say jpeg and tiff.
+    const format = detected.mime === 'image/jpeg' ? 'jpeg' : detected.ext === 'tif' ? 'tiff' : detected.ext;
     return { kind, contentType: detected.mime, format };
+  }
+  // file-type confirms a TIFF by reading its first IFD, which libtiff writes after the pixels,
+  // far past the head we read; the magic number alone is what every TIFF reader trusts.
+  if (TIFF_MAGIC.some((magic) => magic.equals(Buffer.from(head.subarray(0, 4))))) {
+    return { kind: 'image', contentType: 'image/tiff', format: 'tiff' };
   }
   if (looksLikeText(head)) return { kind: 'other', contentType: 'text/plain; charset=utf-8', format: 'text' };
   return { kind: 'other', contentType: 'application/octet-stream', format: 'binary' };

@@ -13,13 +13,14 @@ import { sendJson, type Route } from '../lib/http/function-app.js';
 import { keys, lineage } from '../lib/keys.js';
 import { deletePrefix, type ObjectStore } from '../lib/store/port.js';
 import { newTraceparent, traceIdOf } from '../lib/trace.js';
-import { buildFileView, readUploadRecord, type FileView } from './file-view.js';
+import { answerAccepted, emitUploadEvents } from './announce.js';
+import { directUploadRoutes } from './direct.js';
+import { buildFileView, readUploadRecord } from './file-view.js';
 import { receiveMultipart } from './multipart.js';
 import { pageRoutes } from './page.js';
 import { parseChains, parseEffectOptions, parseFileId, parseWait, type UploadRecord } from './schema.js';
 import { statsProxyRoutes } from './stats-proxy.js';
 
-const WAIT_POLL_MS = 100;
 const LIST_LIMIT_MAX = 500;
 
 function queryValues(req: Request, name: string): string[] {
@@ -49,7 +50,8 @@ async function createFile(req: Request, res: Response, ctx: FunctionContext): Pr
     key: keys.original(id),
     maxBytes: ctx.config.UPLOAD_MAX_BYTES,
     idleTimeoutMs: ctx.config.UPLOAD_IDLE_TIMEOUT,
-    metadata: ({ name, sniffed }) => ({ ...lineage(identity, traceId), 'original-name': encodeURIComponent(name), kind: sniffed.kind }),
+    // `ingest: api`: this path announces the file itself; a storage notification for it is ignored.
+    metadata: ({ name, sniffed }) => ({ ...lineage(identity, traceId), 'original-name': encodeURIComponent(name), kind: sniffed.kind, ingest: 'api' }),
   }).catch((error: unknown) => {
     // A stalled client gets its answer and the connection closes; we do not wait for the rest.
     if (error instanceof RequestTimeoutError) res.set('Connection', 'close');
@@ -87,60 +89,7 @@ async function createFile(req: Request, res: Response, ctx: FunctionContext): Pr
     throw error;
   }
 
-  const body = { id, name: record.name, kind: record.kind, contentType: record.contentType, size: record.size, sha256: record.sha256, effects: record.chains, traceId, links: { self: `/files/${id}`, content: `/files/${id}/content` } };
-  res.set('Location', `/files/${id}`);
-  if (wait <= 0) {
-    sendJson(res, 201, body);
-    return;
-  }
-  const view = await waitForCompletion(ctx.store, id, wait);
-  sendJson(res, 201, { ...body, ...synchronousAnswer(view, req) });
-}
-
-async function emitUploadEvents(record: UploadRecord, traceparent: string, ctx: FunctionContext): Promise<void> {
-  if (!ctx.bus) throw new BrokerUnavailableError('No broker configured (K_SINK is not set)');
-  const build = { source: '/upload', traceparent };
-  await ctx.bus.publish(
-    events.fileUploaded(
-      {
-        id: record.id,
-        bucket: ctx.store.bucket,
-        key: keys.original(record.id),
-        name: record.name,
-        contentType: record.contentType,
-        size: record.size,
-        sha256: record.sha256,
-        kind: record.kind,
-        uploadedAt: record.uploadedAt,
-      },
-      build,
-    ),
-  );
-  for (const chain of record.chains) {
-    await ctx.bus.publish(events.effectRequested({ id: record.id, sourceKey: keys.original(record.id), chain, step: 0, options: record.options }, build));
-  }
-}
-
-async function waitForCompletion(store: ObjectStore, id: string, waitMs: number): Promise<FileView> {
-  const deadline = Date.now() + waitMs;
-  for (;;) {
-    const view = await buildFileView(store, id);
-    if (view.status === 'complete' || Date.now() >= deadline) return view;
-    await new Promise((resolve) => setTimeout(resolve, Math.min(WAIT_POLL_MS, Math.max(1, deadline - Date.now()))));
-  }
-}
-
-/** The synchronous answer scripts rely on (seed 002's shape) next to the full view. */
-function synchronousAnswer(view: FileView, req: Request) {
-  return {
-    status: view.status,
-    applied_effects: view.appliedEffects,
-    processed_by: view.derivatives.map((d) => ({ chain: d.chain, step: d.step, effect: d.effect, ...d.processedBy })),
-    view_url: `${req.protocol}://${req.get('host') ?? 'localhost'}/files/${view.id}`,
-    derivatives: view.derivatives,
-    failures: view.failures,
-    classification: view.classification,
-  };
+  await answerAccepted(req, res, ctx.store, record, wait);
 }
 
 async function listFiles(req: Request, res: Response, ctx: FunctionContext): Promise<void> {
@@ -169,11 +118,13 @@ async function listFiles(req: Request, res: Response, ctx: FunctionContext): Pro
   sendJson(res, 200, { files, ...(next ? { next: `/files?limit=${limit}&before=${next}` } : {}) });
 }
 
-async function streamObject(res: Response, store: ObjectStore, key: string, downloadName: string, method: string): Promise<void> {
+/** `contentType` overrides the stored one (a direct upload is stored as octet-stream and sniffed after). */
+async function streamObject(res: Response, store: ObjectStore, key: string, downloadName: string, method: string, contentType?: string): Promise<void> {
   const { info, body } = await store.get(key);
-  const inline = /^image\/(jpeg|png|gif|webp|avif|tiff)$/.test(info.contentType);
+  const type = contentType ?? info.contentType;
+  const inline = /^image\/(jpeg|png|gif|webp|avif|tiff)$/.test(type);
   res.status(200).set({
-    'Content-Type': info.contentType,
+    'Content-Type': type,
     'Content-Length': String(info.size),
     'X-Content-Type-Options': 'nosniff',
     ETag: `"${info.etag}"`,
@@ -205,6 +156,7 @@ export const uploadRoutes: Route[] = [
   // The web page and its assets (page.ts), and the stats service behind the same origin.
   ...pageRoutes,
   ...statsProxyRoutes,
+  ...directUploadRoutes,
   { method: 'POST', path: /^\/files\/?$/, handle: createFile },
   { method: 'GET', path: /^\/files\/?$/, handle: listFiles },
   {
@@ -218,7 +170,7 @@ export const uploadRoutes: Route[] = [
     handle: async (req, res, ctx, params) => {
       const id = parseFileId(params['id']!);
       const record = await readUploadRecord(ctx.store, id);
-      await streamObject(res, ctx.store, keys.original(id), record.name, req.method);
+      await streamObject(res, ctx.store, keys.original(id), record.name, req.method, record.contentType);
     },
   },
   {

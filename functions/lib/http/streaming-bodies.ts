@@ -3,7 +3,7 @@
  * `multipart/form-data`, which its catch-all `bodyParser.raw({type: '*\/*', limit: '1024mb'})`
  * buffers whole in memory. An upload service must stream: importing this module (before
  * functions-framework builds its server, i.e. from the function's own module) makes that parser
- * pass multipart requests through untouched so busboy can stream them under our own size limit.
+ * pass multipart requests (and direct-upload parts) through untouched so busboy can stream them under our own size limit.
  */
 import { createRequire } from 'node:module';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -15,15 +15,17 @@ const requireHere = createRequire(import.meta.url);
 const frameworkEntry = requireHere.resolve('@google-cloud/functions-framework');
 const bodyParser = createRequire(frameworkEntry)('body-parser') as { raw: RawFactory };
 
-export function isMultipart(req: IncomingMessage): boolean {
-  return /^multipart\//i.test(req.headers['content-type'] ?? '');
+/** Bodies a handler streams itself: multipart uploads, and the parts of a proxied direct upload. */
+export function isStreamedBody(req: IncomingMessage): boolean {
+  if (/^multipart\//i.test(req.headers['content-type'] ?? '')) return true;
+  return req.method === 'PUT' && (req.url ?? '').startsWith('/uploads/direct');
 }
 
 if (!bodyParser.raw.streamsMultipart) {
   const original = bodyParser.raw;
   const patched: RawFactory = (options) => {
     const parse = original(options);
-    return (req, res, next) => (isMultipart(req) ? next() : parse(req, res, next));
+    return (req, res, next) => (isStreamedBody(req) ? next() : parse(req, res, next));
   };
   patched.streamsMultipart = true;
   bodyParser.raw = patched;

@@ -1,0 +1,3 @@
+import { directUploadSuite } from './direct-upload-suite.js';
+
+directUploadSuite('embedded');
