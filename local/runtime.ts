@@ -13,6 +13,7 @@ import { brokerTopic, triggerGroup } from './broker/names.js';
 import { mergeDelivery } from './eventing/delivery.js';
 import { startTriggerDispatcher, type DeliveryReport } from './eventing/dispatcher.js';
 import { compileTriggerFilter } from './eventing/filters.js';
+import { startKafkaSource } from './eventing/kafka-source.js';
 import { Ingress } from './eventing/ingress.js';
 import { createAdminApi } from './admin.js';
 import { startKubeApi } from './kube/api.js';
@@ -264,6 +265,28 @@ export async function createLocalPipeline(options: LocalPipelineOptions = {}): P
     );
   }
 
+  if (infra) {
+    const bucket = options.bucket ?? 'files';
+    if (manifests.kafkaSources.length > 0) await infra.notifyOnOriginals(bucket);
+    for (const source of manifests.kafkaSources) {
+      subscriptions.push(
+        ...(await startKafkaSource(source, {
+          namespace,
+          backend,
+          resolve: resolveDestination,
+          isolated: options.namespace !== undefined,
+          ...(options.delivery ? { delivery: options.delivery } : {}),
+          report: (report) => {
+            for (const listener of listeners) listener(report);
+          },
+        })),
+      );
+      log(`KafkaSource ${source.metadata.name}: MinIO notifications for ${bucket}/originals/ → ${resolveDestination(source.spec.sink)}`);
+    }
+  } else if (manifests.kafkaSources.length > 0) {
+    log('KafkaSources (MinIO bucket notifications) run in the real mode only: files reach the embedded store through the API');
+  }
+
   // Inspection (DESIGN.md §5): the read-only Kubernetes API view + the kubeconfig kn reads; stopped before the rest.
   if (options.kubeApi ?? true) {
     // With a token the view serves https (kn's client-go sends a bearer token over TLS only).
@@ -314,6 +337,10 @@ async function startInfra(log: (line: string) => void, backendLog: BackendLogger
     accessKey: infra.minio.accessKey,
     secretKey: infra.minio.secretKey,
     consoleUrl: infra.minio.consoleUrl,
+    notifyOnOriginals: async (bucket: string) => {
+      const { ensureBucketNotification } = await import('./infra/storage-notifications.js');
+      await ensureBucketNotification(infra.minio, bucket);
+    },
     createBackend: async () => {
       const { createKafkaBackend } = await import('./broker/kafka.js');
       return createKafkaBackend({ brokers: infra.kafka.brokers, log: backendLog });

@@ -15,6 +15,7 @@ import { deletePrefix, type ObjectStore } from '../lib/store/port.js';
 import { newTraceparent, traceIdOf } from '../lib/trace.js';
 import { answerAccepted, emitUploadEvents } from './announce.js';
 import { directUploadRoutes } from './direct.js';
+import { storageEventRoutes } from './storage-events.js';
 import { buildFileView, readUploadRecord } from './file-view.js';
 import { receiveMultipart } from './multipart.js';
 import { pageRoutes } from './page.js';
@@ -157,6 +158,7 @@ export const uploadRoutes: Route[] = [
   ...pageRoutes,
   ...statsProxyRoutes,
   ...directUploadRoutes,
+  ...storageEventRoutes,
   { method: 'POST', path: /^\/files\/?$/, handle: createFile },
   { method: 'GET', path: /^\/files\/?$/, handle: listFiles },
   {

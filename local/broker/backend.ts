@@ -5,6 +5,7 @@
  * records, in the Kafka broker's layout (knative-semantics.md §5.3).
  */
 import type { CloudEventV1 } from 'cloudevents';
+import type { PlainRecordWrapper } from './kafka-source-record.js';
 
 /** A CloudEvent as stored in the log: context attributes + extensions, and its data. */
 export type StoredEvent = CloudEventV1<unknown>;
@@ -29,6 +30,11 @@ export interface SubscribeOptions {
    * (knative-semantics.md §5.3); `earliest` is for tools such as the dead-letter list.
    */
   readonly fromBeginning?: boolean;
+  /**
+   * Records that are not CloudEvents (written by something other than a broker, e.g. MinIO's
+   * notifications) are skipped unless this turns them into one (a KafkaSource's job).
+   */
+  readonly wrapPlainRecord?: PlainRecordWrapper;
 }
 
 /**

@@ -5,8 +5,8 @@
  * point) and returns; a partition whose queue is full is paused until it has room again.
  * Offsets are committed by hand (autoCommit off), only for settled records.
  */
-import type { Admin, Consumer, EachBatchPayload, Kafka } from 'kafkajs';
-import type { RecordHandler, SubscribeOptions, Subscription } from './backend.js';
+import type { Admin, Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
+import type { RecordHandler, StoredEvent, SubscribeOptions, Subscription } from './backend.js';
 import { RecordDecodeError, SubscribeFailedError, messageOf } from './backend-errors.js';
 import { retryWhileTransient } from './kafka-retry.js';
 import { type BackendLogger, PartitionDispatcher } from './partition-dispatcher.js';
@@ -66,7 +66,7 @@ export async function openKafkaSubscription(
       const offset = BigInt(message.offset);
       if (dispatcher.accepts(partition, offset)) {
         try {
-          dispatcher.push({ topic, partition, offset: message.offset, event: decodeRecord(message) });
+          dispatcher.push({ topic, partition, offset: message.offset, event: decodeOrWrap(message, topic, partition, options) });
         } catch (error) {
           if (!(error instanceof RecordDecodeError)) throw error;
           context.log.warn({ topic, partition, offset: message.offset, err: error }, 'skipping a record that is not a binary-mode CloudEvent');
@@ -136,6 +136,15 @@ export async function openKafkaSubscription(
         await consumer.disconnect();
       })()),
   };
+}
+
+function decodeOrWrap(message: KafkaMessage, topic: string, partition: number, options: SubscribeOptions): StoredEvent {
+  try {
+    return decodeRecord(message);
+  } catch (error) {
+    if (!(error instanceof RecordDecodeError) || !options.wrapPlainRecord) throw error;
+    return options.wrapPlainRecord({ ...message, topic, partition });
+  }
 }
 
 /** Partition → where a group without a committed offset must start. */

@@ -4,6 +4,7 @@
  * knativeerrordest/code/data when delivery gives up (knative-semantics.md §3–§4).
  */
 import type { BrokerBackend, DeliveredRecord, StoredEvent, Subscription } from '../broker/backend.js';
+import type { PlainRecordWrapper } from '../broker/kafka-source-record.js';
 import type { Destination } from '../manifests/schema.js';
 import { backoffMs, type DeliveryPolicy } from './delivery.js';
 import type { EventFilter } from './filters.js';
@@ -35,6 +36,8 @@ export interface TriggerDispatcherOptions {
   readonly report: (report: DeliveryReport) => void;
   /** 2 = every matching record is delivered twice at once (a duplicate storm, for exactly-once tests). */
   readonly copies?: number;
+  /** A KafkaSource: replies are discarded (knative-semantics.md §6.1), plain records become events, a new group may start at the earliest offset. */
+  readonly source?: { readonly wrapPlainRecord: PlainRecordWrapper; readonly fromBeginning: boolean };
 }
 
 /** Knative caps knativeerrordata at the first 1024 bytes of the response body. */
@@ -54,7 +57,13 @@ export function startTriggerDispatcher(options: TriggerDispatcherOptions): Promi
 
   let closing = false;
   const subscription = backend.subscribe(
-    { topic: options.topic, group: options.group, ordering: options.ordering, maxInFlight: options.maxInFlight },
+    {
+      topic: options.topic,
+      group: options.group,
+      ordering: options.ordering,
+      maxInFlight: options.maxInFlight,
+      ...(options.source ? { wrapPlainRecord: options.source.wrapPlainRecord, fromBeginning: options.source.fromBeginning } : {}),
+    },
     async (record: DeliveredRecord) => {
       if (!options.filter(record.event)) return;
       await Promise.all(Array.from({ length: options.copies ?? 1 }, () => handleRecord(record.event)));
@@ -64,7 +73,7 @@ export function startTriggerDispatcher(options: TriggerDispatcherOptions): Promi
     const started = Date.now();
     const { result, attempts } = await deliver(options.subscriberUrl, event);
     let failure: Extract<AttemptResult, { ok: false }> | undefined = result.ok ? undefined : result;
-    if (result.ok && result.reply) {
+    if (result.ok && result.reply && !options.source) {
       try {
         await publishPatiently(backend, options.topic, result.reply, () => closing);
       } catch (error) {

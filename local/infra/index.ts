@@ -3,6 +3,7 @@ import { InfraConfigError } from './errors.js';
 import { type KafkaOptions, type KafkaStatus, ensureKafka, kafkaStatus, stopKafka } from './kafka.js';
 import { type MinioEndpoint, type MinioOptions, type MinioStatus, ensureMinio, minioEndpoint, minioStatus, stopMinio } from './minio.js';
 import { defaultCacheDir } from './paths.js';
+import { minioNotifyEnv } from './storage-notifications.js';
 import type { StepTiming, StopResult } from './service.js';
 
 export { InfraError, MissingToolError, PortTakenError, CommandFailedError, ServiceStartError, InfraConfigError } from './errors.js';
@@ -92,7 +93,9 @@ export async function ensureInfra(options: EnsureInfraOptions = {}): Promise<Inf
   }
   if (options.minio ?? true) {
     const minio = minioOptions(config, log);
-    const { pid, alreadyRunning, timings } = await ensureMinio(options.minioExtraEnv ? { ...minio, extraEnv: options.minioExtraEnv } : minio);
+    // Bucket notifications go to this Kafka (started or not): MinIO queues them until it is up.
+    const notify = minioNotifyEnv([`${config.host}:${config.kafka.port}`], config.cacheDir);
+    const { pid, alreadyRunning, timings } = await ensureMinio({ ...minio, extraEnv: { ...notify, ...options.minioExtraEnv } });
     processes.minio = { pid, alreadyRunning, timings };
   }
   return { kafka: { brokers: [`${config.host}:${config.kafka.port}`] }, minio: minioEndpoint(minioOptions(config, log)), processes };

@@ -7,7 +7,22 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { z } from 'zod';
-import { broker, configMap, kafkaSink, knativeService, sinkBinding, trigger, type Broker, type ConfigMap, type KafkaSink, type KnativeService, type SinkBinding, type Trigger } from './schema.js';
+import {
+  broker,
+  configMap,
+  kafkaSink,
+  kafkaSource,
+  knativeService,
+  sinkBinding,
+  trigger,
+  type Broker,
+  type ConfigMap,
+  type KafkaSink,
+  type KafkaSource,
+  type KnativeService,
+  type SinkBinding,
+  type Trigger,
+} from './schema.js';
 
 export interface Manifests {
   readonly namespace: string;
@@ -15,6 +30,7 @@ export interface Manifests {
   readonly brokers: Broker[];
   readonly triggers: Trigger[];
   readonly kafkaSinks: KafkaSink[];
+  readonly kafkaSources: KafkaSource[];
   readonly sinkBindings: SinkBinding[];
   readonly configMaps: ConfigMap[];
 }
@@ -33,12 +49,13 @@ const byKind = {
   Broker: broker,
   Trigger: trigger,
   KafkaSink: kafkaSink,
+  KafkaSource: kafkaSource,
   SinkBinding: sinkBinding,
   ConfigMap: configMap,
 } as const;
 
 export async function loadManifests(root: string, folders: readonly string[] = ['knative', 'eventing']): Promise<Manifests> {
-  const result: Manifests = { namespace: 'default', services: [], brokers: [], triggers: [], kafkaSinks: [], sinkBindings: [], configMaps: [] };
+  const result: Manifests = { namespace: 'default', services: [], brokers: [], triggers: [], kafkaSinks: [], kafkaSources: [], sinkBindings: [], configMaps: [] };
   let namespace: string | undefined;
   for (const folder of folders) {
     const dir = join(root, folder);
@@ -57,7 +74,7 @@ export async function loadManifests(root: string, folders: readonly string[] = [
         }
         const value = parsed.data as { metadata: { namespace?: string } };
         value.metadata.namespace = kustomize.data.namespace ?? value.metadata.namespace ?? 'default';
-        const list = { Service: result.services, Broker: result.brokers, Trigger: result.triggers, KafkaSink: result.kafkaSinks, SinkBinding: result.sinkBindings, ConfigMap: result.configMaps }[kind as keyof typeof byKind] as unknown[];
+        const list = { Service: result.services, Broker: result.brokers, Trigger: result.triggers, KafkaSink: result.kafkaSinks, KafkaSource: result.kafkaSources, SinkBinding: result.sinkBindings, ConfigMap: result.configMaps }[kind as keyof typeof byKind] as unknown[];
         list.push(value);
       }
     }

@@ -123,6 +123,22 @@ export const kafkaSink = z.object({
 });
 export type KafkaSink = z.infer<typeof kafkaSink>;
 
+export const kafkaSource = z.object({
+  apiVersion: z.string().startsWith('sources.knative.dev/'),
+  kind: z.literal('KafkaSource'),
+  metadata,
+  spec: z.object({
+    consumerGroup: z.string().optional(),
+    bootstrapServers: z.array(z.string()).min(1),
+    topics: z.array(z.string()).min(1),
+    initialOffset: z.enum(['earliest', 'latest']).default('latest'),
+    ordering: z.enum(['ordered', 'unordered']).default('ordered'),
+    delivery: deliverySpec.optional(),
+    sink: destination,
+  }).loose(),
+});
+export type KafkaSource = z.infer<typeof kafkaSource>;
+
 export const sinkBinding = z.object({
   apiVersion: z.literal('sources.knative.dev/v1'),
   kind: z.literal('SinkBinding'),

@@ -115,7 +115,7 @@ async function handleEvent(req: Request, res: Response, options: FunctionAppOpti
   }
 }
 
-function parseCloudEvent(req: Request): CloudEventV1<unknown> {
+export function parseCloudEvent(req: Request): CloudEventV1<unknown> {
   const raw = req.rawBody ?? (typeof req.body === 'string' ? Buffer.from(req.body) : Buffer.alloc(0));
   // The SDK parses JSON and text data only from a string; other media stay bytes.
   const textual = /json|^text\//i.test(req.headers['content-type'] ?? '');
