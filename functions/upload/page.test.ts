@@ -6,7 +6,7 @@ import { functionApp } from '../lib/http/function-app.js';
 import { serveFunction, type ServedFunction } from '../../test/support/function-server.js';
 import { createTestContext, type TestContext } from '../../test/support/function-context.js';
 import { uploadRoutes } from './handler.js';
-import { PAGE_CSP, pageAssets } from './page.js';
+import { PAGE_CSP, pageAssets, pageCsp } from './page.js';
 
 let ctx: TestContext;
 let served: ServedFunction;
@@ -41,6 +41,14 @@ describe('the web page', () => {
     expect(html).not.toMatch(/<script(?![^>]*\bsrc=)/);
     expect(html).not.toMatch(/<style|\sstyle=|\son[a-z]+=/i);
     expect(html).not.toMatch(/(src|href)="(https?:)?\/\//);
+  });
+
+  it('should let the page reach the store only when the store signs the direct-upload URLs', () => {
+    expect(pageCsp({ STORE_DRIVER: 'fs', S3_ENDPOINT: 'http://127.0.0.1:19000' })).toBe(PAGE_CSP);
+    const minio = pageCsp({ STORE_DRIVER: 'minio', S3_ENDPOINT: 'http://127.0.0.1:19000/', S3_PUBLIC_ENDPOINT: 'https://files.example.org/s3' });
+    expect(minio).toContain("connect-src 'self' https://files.example.org;");
+    expect(minio.replace('connect-src', '')).not.toMatch(/connect-src/);
+    expect(pageCsp({ STORE_DRIVER: 'minio', S3_ENDPOINT: 'http://127.0.0.1:19000' })).toContain("connect-src 'self' http://127.0.0.1:19000;");
   });
 
   it('should serve the assets under content-hashed names, cached for good, and 304 on revalidation', async () => {

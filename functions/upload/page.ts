@@ -35,16 +35,26 @@ export const pageAssets = {
  * Self only. `img-src blob:` lets the page preview a picked photo before it is uploaded (an object
  * URL of the user's own file, made by this page); nothing else from anywhere else.
  */
-export const PAGE_CSP = [
-  "default-src 'none'",
-  "script-src 'self'",
-  "style-src 'self'",
-  "img-src 'self' blob:",
-  "connect-src 'self'",
-  "form-action 'self'",
-  "base-uri 'none'",
-  "frame-ancestors 'none'",
-].join('; ');
+export const PAGE_CSP = pageCsp();
+
+/**
+ * The page's CSP. `connect-src` adds the store's origin when the store signs direct-upload URLs
+ * itself (MinIO: the page PUTs large files straight to it); with the fs store those URLs are
+ * upload's own, on this origin.
+ */
+export function pageCsp(config?: Pick<Config, 'STORE_DRIVER' | 'S3_ENDPOINT' | 'S3_PUBLIC_ENDPOINT'>): string {
+  const storeOrigin = config?.STORE_DRIVER === 'minio' ? new URL(config.S3_PUBLIC_ENDPOINT ?? config.S3_ENDPOINT).origin : undefined;
+  return [
+    "default-src 'none'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "img-src 'self' blob:",
+    `connect-src 'self'${storeOrigin ? ` ${storeOrigin}` : ''}`,
+    "form-action 'self'",
+    "base-uri 'none'",
+    "frame-ancestors 'none'",
+  ].join('; ');
+}
 
 export type PageLimits = Pick<Config, 'UPLOAD_MAX_BYTES' | 'BLUR_SIGMA_MIN' | 'BLUR_SIGMA_MAX' | 'BLUR_SIGMA_DEFAULT'>;
 
@@ -69,7 +79,7 @@ export const pageRoutes: Route[] = [
         .set({
           'Content-Type': 'text/html; charset=utf-8',
           'Cache-Control': 'no-store',
-          'Content-Security-Policy': PAGE_CSP,
+          'Content-Security-Policy': pageCsp(ctx.config),
           'X-Content-Type-Options': 'nosniff',
           'Referrer-Policy': 'no-referrer',
         })

@@ -407,10 +407,6 @@ $('upload-form').addEventListener('submit', function (event) {
   state.staged.splice(0).forEach(function (item) {
     var job = { id: nextJobId++, file: item.file, preview: item.preview, fields: fields, phase: 'queued', progress: 0, fileId: null, error: null, el: null };
     state.jobs.unshift(job);
-    if (MAX_BYTES && item.file.size > MAX_BYTES) {
-      fail(job, 'The file is ' + formatBytes(item.file.size) + ', over the upload limit of ' + formatBytes(MAX_BYTES) + '.');
-      return;
-    }
     queue.push(job);
     renderJob(job);
   });
@@ -422,11 +418,14 @@ $('upload-form').addEventListener('submit', function (event) {
 function pump() {
   while (running < UPLOAD_CONCURRENCY && queue.length) {
     running++;
-    send(queue.shift()).then(function () { running--; pump(); });
+    start(queue.shift()).then(function () { running--; pump(); });
   }
   if (!running && !queue.length) {
-    var failed = state.jobs.filter(function (j) { return j.phase === 'error'; }).length;
-    setFormMessage(failed ? plural(failed, 'upload', 'uploads') + ' failed; see Activity.' : 'All uploads sent.', failed > 0);
+    var failed = state.jobs.filter(function (j) { return j.phase === 'error' && !j.cancelled; }).length;
+    var paused = state.jobs.filter(function (j) { return j.phase === 'interrupted'; }).length;
+    if (failed) setFormMessage(plural(failed, 'upload', 'uploads') + ' failed; see Activity.', true);
+    else if (paused) setFormMessage(plural(paused, 'upload was', 'uploads were') + ' interrupted; resume in Activity.', true);
+    else setFormMessage('All uploads sent.');
   }
 }
 
@@ -435,6 +434,19 @@ function fail(job, message) {
   job.error = message;
   renderJob(job);
   announce(job.file.name + ': ' + message);
+}
+
+/** Large files (over the server's threshold) go straight to storage; the rest through POST /files. */
+function start(job) {
+  return directReady.then(function () {
+    var viaStorage = goesDirect(job.file);
+    var limit = viaStorage ? direct.directMaxBytes : MAX_BYTES;
+    if (limit && job.file.size > limit) {
+      fail(job, 'The file is ' + formatBytes(job.file.size) + ', over the upload limit of ' + formatBytes(limit) + '.');
+      return;
+    }
+    return viaStorage ? sendDirect(job) : send(job);
+  });
 }
 
 function sendOnce(job) {
@@ -465,16 +477,329 @@ function send(job) {
   return withToken(function () { return sendOnce(job); }, function (answer) { return answer.status; }).then(function (answer) {
     if (answer.error) { fail(job, answer.error); return; }
     if (answer.status >= 200 && answer.status < 300) {
-      var created = JSON.parse(answer.text);
-      job.progress = 1;
-      job.phase = 'processing';
-      job.fileId = created.id;
-      renderJob(job);
-      announce(job.file.name + ' uploaded; processing.');
-      addCreated(created);
+      uploaded(job, JSON.parse(answer.text));
     } else {
       fail(job, messageOf(answer.status, answer.text));
     }
+  });
+}
+
+/** The file is stored and announced (POST /files or a completed direct upload): follow it through the pipeline. */
+function uploaded(job, created) {
+  job.progress = 1;
+  job.phase = 'processing';
+  job.fileId = created.id;
+  job.error = null;
+  renderJob(job);
+  announce(job.file.name + ' uploaded; processing.');
+  addCreated(created);
+}
+
+/* ---------------- direct uploads: large files straight to storage ---------------- */
+
+/*
+ * A file over the server's threshold (GET /uploads) is not posted to /files: POST /uploads
+ * answers with signed URLs (MinIO's own, on another origin, or upload's, on this one), the bytes
+ * go to them with XHR (a single PUT, or parts of partSize bytes, a few at a time, each retried),
+ * and POST /uploads/:id/complete announces the file as POST /files would. Unfinished uploads are
+ * remembered in localStorage ({id, name, size, lastModified}); after a reload or a network failure
+ * the row offers Resume, which asks for the same file again and sends only the parts that the
+ * server says are missing (GET /uploads/:id).
+ */
+var DIRECT_KEY = 'file-pipeline.directUploads';
+var PART_CONCURRENCY = 3;
+var PART_ATTEMPTS = 3;
+var RETRY_DELAY_MS = 500;
+var direct = null;
+var directReady = getJson('/uploads').then(function (info) { direct = info; }, function () { direct = null; });
+
+function goesDirect(file) { return !!direct && file.size > direct.directThreshold; }
+
+function savedUploads() {
+  try {
+    var list = JSON.parse(localStorage.getItem(DIRECT_KEY) || '[]');
+    return Array.isArray(list) ? list.filter(function (u) { return u && typeof u.id === 'string'; }) : [];
+  } catch (e) { return []; }
+}
+function saveUploads(list) {
+  try { localStorage.setItem(DIRECT_KEY, JSON.stringify(list)); } catch (e) { /* storage blocked: no resume after a reload */ }
+}
+function rememberUpload(job) {
+  var entry = { id: job.uploadId, name: job.file.name, size: job.file.size, lastModified: job.file.lastModified };
+  saveUploads(savedUploads().filter(function (u) { return u.id !== entry.id; }).concat([entry]));
+}
+function forgetUpload(id) { saveUploads(savedUploads().filter(function (u) { return u.id !== id; })); }
+
+/** A write to the API with a JSON body, with the API token as POST /files sends it; resolves the parsed answer. */
+function writeJson(method, url, body) {
+  return withToken(function () {
+    var headers = authHeaders({ accept: 'application/json' });
+    var init = { method: method, headers: headers, cache: 'no-store' };
+    if (body !== undefined) { headers['content-type'] = 'application/json'; init.body = JSON.stringify(body); }
+    return fetch(url, init).then(function (response) {
+      return response.text().then(function (text) { return { status: response.status, text: text }; });
+    }, function () { return { status: 0, text: '' }; });
+  }, function (answer) { return answer.status; }).then(function (answer) {
+    if (answer.status >= 200 && answer.status < 300) return answer.text ? JSON.parse(answer.text) : null;
+    throw new HttpError(answer.status, messageOf(answer.status, answer.text));
+  });
+}
+
+/** S3 answers errors in XML: its Message says why. */
+function storageMessage(status, text) {
+  var match = /<Message>([^<]*)<[/]Message>/.exec(text || '');
+  if (match) return 'Storage refused a part (HTTP ' + status + '): ' + match[1];
+  return messageOf(status, text);
+}
+
+/** One PUT of exactly the signed bytes with exactly the signed headers; reports bytes sent so far. */
+function putBytes(job, target, blob, onProgress) {
+  return new Promise(function (resolve, reject) {
+    var xhr = new XMLHttpRequest();
+    var transfer = job.transfer;
+    xhr.open(target.method || 'PUT', target.url);
+    var headers = target.headers || {};
+    // The browser sets Content-Length (and Host) itself, from the blob.
+    Object.keys(headers).forEach(function (name) { if (!/^(content-length|host)$/i.test(name)) xhr.setRequestHeader(name, headers[name]); });
+    xhr.upload.addEventListener('progress', function (event) { onProgress(event.loaded); });
+    function done() { transfer.xhrs = transfer.xhrs.filter(function (x) { return x !== xhr; }); }
+    xhr.addEventListener('load', function () {
+      done();
+      if (xhr.status >= 200 && xhr.status < 300) resolve();
+      else reject(new HttpError(xhr.status, storageMessage(xhr.status, xhr.responseText)));
+    });
+    xhr.addEventListener('error', function () { done(); reject(new HttpError(0, 'The connection to storage failed (network error).')); });
+    xhr.addEventListener('abort', function () { done(); reject(new HttpError(-1, 'The upload was cancelled.')); });
+    transfer.xhrs.push(xhr);
+    xhr.send(blob);
+  });
+}
+
+function retriable(error) { return error.status === 0 || error.status === 408 || error.status === 429 || error.status >= 500; }
+function wait(ms) { return new Promise(function (resolve) { setTimeout(resolve, ms); }); }
+
+/** Sends the pieces in plan ({upload} or {parts}); alreadySent bytes count as done for the bar. */
+function transfer(job, plan, alreadySent) {
+  var t = job.transfer = { xhrs: [], sent: alreadySent, inFlight: {}, stop: false, error: null, lastRender: 0 };
+  var size = job.file.size;
+  function progress(key, loaded) {
+    t.inFlight[key] = loaded;
+    var flying = Object.keys(t.inFlight).reduce(function (sum, k) { return sum + t.inFlight[k]; }, 0);
+    job.progress = size ? Math.min(1, (t.sent + flying) / size) : 1;
+    var now = Date.now();
+    if (now - t.lastRender > 100) { t.lastRender = now; renderJob(job); }
+  }
+  function sendPiece(key, target, from, to) {
+    var attempt = 0;
+    function once() {
+      attempt++;
+      return putBytes(job, target, job.file.slice(from, to), function (loaded) { progress(key, Math.min(loaded, to - from)); }).then(function () {
+        delete t.inFlight[key];
+        t.sent += to - from;
+        progress(key, 0);
+        delete t.inFlight[key];
+      }, function (error) {
+        delete t.inFlight[key];
+        if (job.cancelled || t.stop || !retriable(error) || attempt >= PART_ATTEMPTS) throw error;
+        return wait(RETRY_DELAY_MS * attempt).then(once);
+      });
+    }
+    return once();
+  }
+  job.phase = 'uploading';
+  renderJob(job);
+  if (plan.upload) return sendPiece('single', plan.upload, 0, size);
+  var queue = plan.parts.slice().sort(function (a, b) { return a.partNumber - b.partNumber; });
+  var partSize = plan.partSize;
+  function worker() {
+    if (t.stop || job.cancelled || !queue.length) return Promise.resolve();
+    var part = queue.shift();
+    var from = (part.partNumber - 1) * partSize;
+    return sendPiece('part' + part.partNumber, part, from, from + part.size).then(worker, function (error) {
+      t.stop = true;
+      if (!t.error) t.error = error;
+    });
+  }
+  var workers = [];
+  for (var i = 0; i < Math.min(PART_CONCURRENCY, queue.length); i++) workers.push(worker());
+  return Promise.all(workers).then(function () { if (t.error) throw t.error; });
+}
+
+function sentBytes(info) {
+  if (info.state === 'uploaded' || info.state === 'complete') return info.size;
+  return (info.uploadedParts || []).reduce(function (sum, part) { return sum + part.size; }, 0);
+}
+
+/** Completes the upload; a 409 (parts missing) sends what is missing once more, then completes again. */
+function complete(job, retried) {
+  job.phase = 'completing';
+  job.progress = 1;
+  renderJob(job);
+  return writeJson('POST', '/uploads/' + job.uploadId + '/complete').then(function (created) {
+    forgetUpload(job.uploadId);
+    uploaded(job, created);
+  }, function (error) {
+    if (error.status !== 409 || retried || !isBlob(job.file)) throw error;
+    return getJson('/uploads/' + job.uploadId).then(function (info) { return continueWith(job, info, true); });
+  });
+}
+
+function isBlob(file) { return typeof Blob !== 'undefined' && file instanceof Blob; }
+
+/** Goes on from what GET /uploads/:id says. */
+function continueWith(job, info, retried) {
+  if (info.state === 'complete') {
+    forgetUpload(job.uploadId);
+    return getJson('/files/' + job.uploadId).then(function (view) { uploaded(job, view); });
+  }
+  if (info.state === 'aborted') {
+    forgetUpload(job.uploadId);
+    fail(job, 'This upload was cancelled on the server, or has expired. Upload the file again.');
+    return Promise.resolve();
+  }
+  if (info.state === 'uploaded') return complete(job, retried);
+  var plan = info.upload ? { upload: info.upload } : { parts: info.parts || [], partSize: info.partSize };
+  return transfer(job, plan, sentBytes(info)).then(function () { return complete(job, retried); });
+}
+
+function sendDirect(job) {
+  job.direct = true;
+  job.phase = 'uploading';
+  job.progress = 0;
+  job.transfer = { xhrs: [] };
+  renderJob(job);
+  var body = { name: job.file.name, size: job.file.size };
+  job.fields.forEach(function (field) { body[field[0]] = field[1]; });
+  return writeJson('POST', '/uploads', body).then(function (created) {
+    job.uploadId = created.id;
+    if (job.cancelled) return discard(job);
+    job.parts = created.parts ? created.parts.length : 1;
+    rememberUpload(job);
+    var plan = created.upload ? { upload: created.upload } : { parts: created.parts, partSize: created.partSize };
+    return transfer(job, plan, 0).then(function () { return complete(job, false); });
+  }).catch(function (error) { directFailed(job, error); });
+}
+
+function directFailed(job, error) {
+  if (job.cancelled) return;
+  if (!job.uploadId || error.status === 404 || error.status === 400) {
+    if (job.uploadId) forgetUpload(job.uploadId);
+    fail(job, error.message);
+    return;
+  }
+  job.phase = 'interrupted';
+  job.error = error.message + ' What was sent is kept: Resume sends only the missing parts.';
+  renderJob(job);
+  announce(job.file.name + ': upload interrupted. ' + job.error);
+  pumpMessage();
+}
+
+function pumpMessage() { if (!running && !queue.length) pump(); }
+
+/** Resume: the file this page still has, or the same file picked again (name, size and date must match). */
+function resume(job, file) {
+  if (file) {
+    if (file.name !== job.file.name || file.size !== job.file.size || file.lastModified !== job.file.lastModified) {
+      job.error = 'That is not the same file. Choose ' + job.file.name + ' (' + formatBytes(job.file.size) + ', changed ' + new Date(job.file.lastModified).toLocaleString() + ') to resume.';
+      renderJob(job);
+      announce(job.error);
+      return;
+    }
+    job.file = file;
+    if (isImageType(file.type) && !job.preview) job.preview = URL.createObjectURL(file);
+  }
+  job.phase = 'checking';
+  job.error = null;
+  job.transfer = { xhrs: [] };
+  renderJob(job);
+  announce('Resuming ' + job.file.name + '.');
+  getJson('/uploads/' + job.uploadId).then(function (info) {
+    if (info.state === 'pending' && !isBlob(job.file)) throw new HttpError(0, 'Choose the file again to resume.');
+    return continueWith(job, info, false);
+  }).then(pumpMessage, function (error) { directFailed(job, error); });
+}
+
+/** Cancel (while sending) or Discard (an interrupted upload): stop, and have the server drop what it has. */
+function discard(job) {
+  job.cancelled = true;
+  if (job.transfer) job.transfer.xhrs.slice().forEach(function (xhr) { xhr.abort(); });
+  job.phase = 'error';
+  job.error = 'Cancelled.';
+  renderJob(job);
+  if (!job.uploadId) return Promise.resolve();
+  return writeJson('DELETE', '/uploads/' + job.uploadId).then(function () {
+    forgetUpload(job.uploadId);
+    job.error = 'Cancelled; the server discarded what was sent.';
+    renderJob(job);
+    announce(job.file.name + ': upload cancelled.');
+  }, function (error) {
+    if (error.status === 404) forgetUpload(job.uploadId);
+    job.error = 'Cancelled here, but the server could not discard it: ' + error.message;
+    renderJob(job);
+    announce(job.file.name + ': ' + job.error);
+  });
+}
+
+function directActions(job) {
+  if (!job.direct) return null;
+  if (job.phase === 'uploading') {
+    return h('div', { class: 'job-actions' },
+      h('button', { type: 'button', class: 'button button-small', dataset: { focusKey: 'cancel' }, on: { click: function () { discard(job); } } },
+        'Cancel', h('span', { class: 'visually-hidden', text: ' upload of ' + job.file.name })));
+  }
+  if (job.phase !== 'interrupted') return null;
+  var needsFile = !isBlob(job.file);
+  var picker = needsFile ? h('input', {
+    type: 'file', class: 'visually-hidden', tabindex: '-1', 'aria-hidden': 'true',
+    on: { change: function (event) { var f = event.target.files[0]; if (f) resume(job, f); } }
+  }) : null;
+  return h('div', { class: 'job-actions' },
+    h('button', {
+      type: 'button', class: 'button button-small button-primary', dataset: { focusKey: 'resume' },
+      'aria-describedby': 'job-note-' + job.id,
+      on: { click: function () { if (picker) picker.click(); else resume(job); } }
+    }, 'Resume', h('span', { class: 'visually-hidden', text: ' upload of ' + job.file.name })),
+    h('button', { type: 'button', class: 'button button-small button-quiet', dataset: { focusKey: 'discard' }, on: { click: function () { discard(job); } } },
+      'Discard', h('span', { class: 'visually-hidden', text: ' upload of ' + job.file.name })),
+    picker);
+}
+
+function jobHint(job) {
+  if (!job.direct) return formatBytes(job.file.size);
+  var sent = Math.round(job.progress * job.file.size);
+  var parts = job.parts > 1 ? ' in ' + job.parts + ' parts' : '';
+  if (job.phase === 'interrupted' || job.phase === 'uploading') return formatBytes(sent) + ' of ' + formatBytes(job.file.size) + ' · straight to storage' + parts;
+  return formatBytes(job.file.size) + ' · straight to storage' + parts;
+}
+
+/** Unfinished direct uploads of an earlier visit: ask the server how far each got. */
+function restoreUploads() {
+  savedUploads().forEach(function (saved) {
+    var job = {
+      id: nextJobId++, file: { name: String(saved.name), size: Number(saved.size), lastModified: Number(saved.lastModified), type: '' },
+      preview: null, fields: [], phase: 'checking', progress: 0, fileId: null, error: null, el: null, direct: true, uploadId: saved.id
+    };
+    state.jobs.unshift(job);
+    renderJob(job);
+    getJson('/uploads/' + saved.id).then(function (info) {
+      job.parts = info.mode === 'multipart' ? Math.max(1, Math.ceil(info.size / info.partSize)) : 1;
+      if (info.state === 'complete' || info.state === 'aborted') return continueWith(job, info, false);
+      job.progress = info.size ? sentBytes(info) / info.size : 0;
+      job.phase = 'interrupted';
+      job.error = info.state === 'uploaded'
+        ? 'Everything was sent, but the upload was not finished. Resume finishes it.'
+        : 'This upload was interrupted. Resume asks for the same file again and sends only the missing parts.';
+      renderJob(job);
+    }).catch(function (error) {
+      if (error.status === 404) {
+        forgetUpload(saved.id);
+        fail(job, 'The server no longer has this upload (it expired or was removed). Upload the file again.');
+        return;
+      }
+      job.phase = 'interrupted';
+      job.error = 'Could not check this unfinished upload: ' + error.message;
+      renderJob(job);
+    });
   });
 }
 
@@ -484,8 +809,11 @@ function renderJob(job) {
   var view = jobView(job);
   var stateText, stateClass = '';
   if (job.phase === 'queued') stateText = 'Waiting…';
-  else if (job.phase === 'uploading') stateText = 'Uploading ' + Math.round(job.progress * 100) + '%';
-  else if (job.phase === 'error') { stateText = 'Failed'; stateClass = 'is-error'; }
+  else if (job.phase === 'checking') stateText = 'Checking…';
+  else if (job.phase === 'uploading') stateText = 'Uploading ' + Math.floor(job.progress * 100) + '%';
+  else if (job.phase === 'completing') stateText = 'Finishing…';
+  else if (job.phase === 'interrupted') { stateText = 'Interrupted'; stateClass = 'is-paused'; }
+  else if (job.phase === 'error') { stateText = job.cancelled ? 'Cancelled' : 'Failed'; stateClass = job.cancelled ? '' : 'is-error'; }
   else if (job.deleted) { stateText = 'Deleted'; job.phase = 'complete'; }
   else if (view && view.status === 'complete') {
     if (view.failures.length) { stateText = 'Done, ' + plural(view.failures.length, 'step', 'steps') + ' failed'; stateClass = 'is-error'; }
@@ -493,20 +821,29 @@ function renderJob(job) {
     job.phase = 'complete';
   } else stateText = 'Processing…';
 
-  var progress = h('progress', { class: 'bar' + (job.progress >= 1 ? ' is-done' : ''), max: '100', value: String(Math.round(job.progress * 100)), 'aria-label': 'Upload of ' + job.file.name });
-  var li = h('li', { class: 'job' + (job.phase === 'error' ? ' is-error' : ''), dataset: { job: String(job.id) } },
+  var progress = h('progress', { class: 'bar' + (job.progress >= 1 ? ' is-done' : '') + (job.phase === 'interrupted' ? ' is-paused' : ''), max: '100', value: String(Math.floor(job.progress * 100)), 'aria-label': 'Upload of ' + job.file.name });
+  var li = h('li', { class: 'job' + (job.phase === 'error' && !job.cancelled ? ' is-error' : '') + (job.phase === 'interrupted' ? ' is-interrupted' : ''), dataset: { job: String(job.id), phase: job.phase } },
     thumbFor(job.file, job.preview),
     h('div', { class: 'job-title' },
       h('span', { class: 'job-name', title: job.file.name, text: job.file.name }),
       h('span', { class: 'job-state ' + stateClass, text: stateText })),
-    job.phase === 'error' ? h('p', { class: 'job-error', text: job.error }) : progress,
+    job.phase === 'error' ? h('p', { class: job.cancelled ? 'job-note' : 'job-error', text: job.error }) : progress,
     job.phase === 'error' ? null : h('div', null,
-      view ? stepsList(view) : h('span', { class: 'hint', text: formatBytes(job.file.size) }),
+      view ? stepsList(view) : h('span', { class: 'hint', text: jobHint(job) }),
+      job.phase === 'interrupted' && job.error ? h('p', { class: 'job-note', id: 'job-note-' + job.id, text: job.error }) : null,
+      directActions(job),
       view ? failureReasons(view) : null,
       job.fileId && state.views.has(job.fileId) ? h('a', { href: '#file-' + job.fileId, on: { click: function (e) { e.preventDefault(); focusCard(job.fileId); } } }, 'Show in gallery') : null));
+  // The row is rebuilt on every progress event: keep the focus on the same action.
+  var focused = job.el && job.el.contains(document.activeElement) && document.activeElement.dataset ? document.activeElement.dataset.focusKey : null;
   if (job.el && job.el.parentNode) job.el.replaceWith(li);
   else activityEl.prepend(li);
   job.el = li;
+  if (focused) {
+    var again = li.querySelector('[data-focus-key="' + focused + '"]');
+    if (again) again.focus();
+    else { li.tabIndex = -1; li.focus(); }
+  }
   renderActivityChrome();
 }
 function renderActivityChrome() {
@@ -1094,6 +1431,7 @@ renderEffects();
 renderStaged();
 renderActivityChrome();
 loadGallery();
+restoreUploads();
 connectStats();
 document.addEventListener('visibilitychange', function () { if (!document.hidden) { nudge(); scheduleRefresh(); } });
 })();

@@ -235,6 +235,12 @@ progress.bar::-webkit-progress-value { background: var(--accent-bg); border-radi
 progress.bar::-moz-progress-bar { background: var(--accent-bg); border-radius: 999px; }
 progress.bar.is-done::-webkit-progress-value { background: #16a34a; }
 progress.bar.is-done::-moz-progress-bar { background: #16a34a; }
+progress.bar.is-paused::-webkit-progress-value { background: var(--warn); }
+progress.bar.is-paused::-moz-progress-bar { background: var(--warn); }
+.job.is-interrupted { border-color: color-mix(in srgb, var(--warn) 45%, transparent); }
+.job-state.is-paused { color: var(--warn); }
+.job-note { color: var(--muted); font-size: .86rem; margin: .3rem 0 0; }
+.job-actions { display: flex; flex-wrap: wrap; gap: .4rem; margin-top: .45rem; }
 
 .empty { display: grid; justify-items: center; gap: .5rem; text-align: center; color: var(--muted); padding: 1.5rem 1rem; font-size: .9rem; }
 .empty[hidden] { display: none; }
