@@ -83,11 +83,16 @@ export class ProgressReporter {
   }
 }
 
+/** 24 columns; a long path keeps its end, where the file's name is. */
+function fitLabel(label: string): string {
+  return label.length <= 24 ? label.padEnd(24) : `…${label.slice(-23)}`;
+}
+
 export function renderBar(entry: Omit<Entry, 'startedAt'> & { startedAt: number }, now: number): string {
   const fraction = entry.total === 0 ? 1 : Math.min(1, entry.sent / entry.total);
   const filled = Math.round(fraction * BAR_WIDTH);
   const seconds = Math.max(0.001, (now - entry.startedAt) / 1000);
   const rate = `${formatBytes(entry.sent / seconds)}/s`;
   const bar = `[${'#'.repeat(filled)}${'.'.repeat(BAR_WIDTH - filled)}]`;
-  return `${entry.label.padEnd(24).slice(0, 24)} ${bar} ${String(Math.round(fraction * 100)).padStart(3)}% ${formatBytes(entry.sent)}/${formatBytes(entry.total)} ${rate} ${entry.state}`;
+  return `${fitLabel(entry.label)} ${bar} ${String(Math.round(fraction * 100)).padStart(3)}% ${formatBytes(entry.sent)}/${formatBytes(entry.total)} ${rate} ${entry.state}`;
 }
