@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { freePort } from '../local/net.js';
 import { functionsFrameworkMain, projectRoot } from '../local/project.js';
+import { encoderOptions } from '../functions/lib/image/open-image.js';
 import { pool } from './harness.js';
 
 /** blur + grayscale of the original, and its metadata (classify's cheap part), per file. */
@@ -12,8 +13,8 @@ export async function inProcessThroughput(files: readonly Buffer[], concurrency:
   const started = performance.now();
   await pool(files, concurrency, async (bytes) => {
     await Promise.all([
-      sharp(bytes).rotate().blur(4).jpeg().toBuffer(),
-      sharp(bytes).rotate().grayscale().jpeg().toBuffer(),
+      sharp(bytes).rotate().blur(4).jpeg(encoderOptions('jpeg')).toBuffer(),
+      sharp(bytes).rotate().grayscale().jpeg(encoderOptions('jpeg')).toBuffer(),
       sharp(bytes).metadata(),
     ]);
   });

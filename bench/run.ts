@@ -16,6 +16,8 @@ import { events } from '../functions/lib/events.js';
 import { bareFunctionsFrameworkStart, inProcessThroughput, timeProcess } from './baselines.js';
 import { latencyChart } from './chart.js';
 import { Harness, pool } from './harness.js';
+import { largeFiles } from './large-files.js';
+import { peakRssDuring, warmRss } from './memory.js';
 import { benchPhotos } from './photos.js';
 import { scaleOut } from './scale-out.js';
 import { median, percentile, round, rssMiB, table, type Row } from './stats.js';
@@ -73,12 +75,7 @@ async function main(): Promise<void> {
     result['latency'] = latency;
 
     log('memory of warm instances');
-    const warm: Record<string, number> = {};
-    for (const [name, runner] of pipeline.services) {
-      const sizes = await Promise.all(runner.status().instances.map((i) => rssMiB(i.pid!)));
-      const known = sizes.filter((s): s is number => s !== undefined);
-      if (known.length) warm[name] = round(Math.max(...known));
-    }
+    const warm = await warmRss(pipeline);
 
     log('classify at idle');
     harness.classifyMs.length = 0;
@@ -94,6 +91,8 @@ async function main(): Promise<void> {
     const peakBatch = await peakRssDuring(pipeline, async () => {
       await Promise.all([0, 1, 2, 3].map((i) => harness.uploadAndWait(photos.large.bytes, `24mp-batch-${i}.jpg`)));
     });
+
+    result['largeFiles'] = await largeFiles(pipeline, mode === 'real' ? plainPutToMinio(pipeline) : undefined, log, quick ? 0.25 : 1);
 
     log('cold start');
     const cold = await coldStarts(pipeline, quick ? 2 : 3);
@@ -118,28 +117,16 @@ async function main(): Promise<void> {
   await report(result);
 }
 
-/** The highest RSS each service's instances reach (sampled every 20 ms) while `task` runs. */
-async function peakRssDuring(pipeline: LocalPipeline, task: () => Promise<void>): Promise<Record<string, number>> {
-  const peak: Record<string, number> = {};
-  let sampling = true;
-  const sampler = (async () => {
-    while (sampling) {
-      for (const [name, runner] of pipeline.services) {
-        for (const instance of runner.status().instances) {
-          const rss = await rssMiB(instance.pid!);
-          if (rss !== undefined) peak[name] = round(Math.max(peak[name] ?? 0, rss));
-        }
-      }
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-  })();
-  try {
-    await task();
-  } finally {
-    sampling = false;
-    await sampler;
-  }
-  return peak;
+/** The baseline for a direct upload: the same file as one PUT to MinIO with its own SDK. */
+function plainPutToMinio(pipeline: LocalPipeline) {
+  return async (path: string, size: number) => {
+    const { Client } = await import('minio');
+    const { ensureInfra } = await import('../local/infra/index.js');
+    const { minio } = await ensureInfra();
+    const client = new Client({ endPoint: minio.endPoint, port: minio.port, useSSL: minio.useSSL, accessKey: minio.accessKey, secretKey: minio.secretKey, region: 'us-east-1' });
+    await client.fPutObject(pipeline.namespace, 'bench/plain-put.bin', path, { 'Content-Length': String(size) });
+    await client.removeObject(pipeline.namespace, 'bench/plain-put.bin');
+  };
 }
 
 async function sequential(times: number, task: () => Promise<number>): Promise<number[]> {
@@ -182,6 +169,8 @@ async function report(result: Record<string, any>): Promise<void> {
   const s = result['scaleOut'];
   const m = result['memory'];
   const k = result['classify'];
+  const lf = result['largeFiles'];
+  const g = { gib: quick ? 0.25 : 1 };
   const rows: Row[] = [
     { metric: 'throughput (files/s, 2 MP, blur+grayscale+classify+stats)', value: String(t.filesPerSecond), baseline: `${t.inProcessSharpBound} (sharp in one process)`, ratio: String(t.ratio), goal: '≥ 0.70' },
     ...Object.entries(l as Record<string, { p50: number; p95: number; p99: number }>).map(([load, v]) => ({ metric: `latency upload→derivatives, ${load} (p50/p95/p99 ms)`, value: `${v.p50} / ${v.p95} / ${v.p99}`, baseline: '', ratio: '', goal: load === 'idle' ? 'p50 ≤ 200, p99 ≤ 600' : '' })),
@@ -191,6 +180,14 @@ async function report(result: Record<string, any>): Promise<void> {
     { metric: 'RSS per warm instance (MiB)', value: Object.entries(m.warmInstanceMiB).map(([n, v]) => `${n} ${v}`).join(', '), baseline: '', ratio: '', goal: '≤ 120 (effects)' },
     { metric: 'peak RSS for a 24 MP JPEG (MiB)', value: Object.entries(m.peakFor24MpMiB).map(([n, v]) => `${n} ${v}`).join(', '), baseline: '', ratio: '', goal: '< 400' },
     { metric: 'peak RSS per instance, four 24 MP JPEGs at once (MiB)', value: Object.entries(m.peakFor4Concurrent24MpMiB).map(([n, v]) => `${n} ${v}`).join(', '), baseline: '', ratio: '', goal: '' },
+    {
+      metric: `${g.gib ?? 1} GiB non-image, direct upload (s; upload RSS before → peak MiB)`,
+      value: `${lf.gibDirect.seconds} s (${lf.gibDirect.mibPerSecond} MiB/s); ${lf.gibDirect.uploadRssBeforeMiB} → ${lf.gibDirect.uploadRssPeakMiB} MiB`,
+      baseline: lf.gibDirect.baselinePlainPutSeconds === undefined ? '' : `${lf.gibDirect.baselinePlainPutSeconds} s (one plain PUT to MinIO)`,
+      ratio: lf.gibDirect.ratioToPlainPut === undefined ? '' : String(lf.gibDirect.ratioToPlainPut),
+      goal: 'upload RSS flat',
+    },
+    { metric: '40 MP JPEG through the pipeline (s; peak RSS MiB)', value: `${lf.photo40Mp.seconds} s; ${Object.entries(lf.photo40Mp.peakRssMiB).map(([n, v]) => `${n} ${v}`).join(', ')}`, baseline: '', ratio: '', goal: '< 400' },
     { metric: 'RSS with everything scaled to zero (MiB)', value: `${m.scaledToZeroTotalMiB} (runtime + bench process)`, baseline: '', ratio: '', goal: '' },
   ];
   const dir = join(projectRoot(), 'bench', 'results');

@@ -10,7 +10,7 @@ import type { Sharp } from 'sharp';
 import type { FunctionContext } from '../context.js';
 import { BadImageError, InvalidEventError, NotFoundError, PipelineError } from '../errors.js';
 import { EventType, events, parseEvent, type EffectName, type EffectRequested } from '../events.js';
-import { describeSharpError, openImage, outputFormatFor } from '../image/open-image.js';
+import { describeSharpError, encoderOptions, openImage, outputFormatFor } from '../image/open-image.js';
 import { PixelBudget } from '../image/pixel-budget.js';
 import { transformFrames } from '../image/transform-frames.js';
 import { keys, lineage } from '../keys.js';
@@ -73,7 +73,7 @@ export async function runEffectStep(
         const pixels = image.width * image.height * (image.animated ? image.frames : 1);
         encoded = await budgetFor(ctx.config.IMAGE_PIXEL_BUDGET).run(pixels, async () => {
           const rendered = image.animated ? await transformFrames(image, apply) : apply(image.pipeline());
-          return rendered.toFormat(format, image.timing).toBuffer({ resolveWithObject: true });
+          return rendered.toFormat(format, { ...encoderOptions(format), ...image.timing }).toBuffer({ resolveWithObject: true });
         });
       } catch (error) {
         if (error instanceof PipelineError) throw error;
