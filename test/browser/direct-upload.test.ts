@@ -270,6 +270,26 @@ describe('the page sending large files straight to storage (embedded)', () => {
     await shoot(page, 'direct-05-photo', true);
     expect(session.problems.filter((p) => !/net::ERR_FAILED|ERR_CONNECTION_FAILED|status of 4\d\d/.test(p))).toEqual([]);
   });
+
+  it('should cancel a direct upload in flight and have the server discard it', async () => {
+    const { page, pipeline } = session;
+    const path = join(dir, 'cancelled.bin');
+    await writeFile(path, randomBytes(BIG_SIZE));
+    // Parts never get an answer, so the upload is surely still in flight.
+    const stall = async (route: Route) => (isDirectPut(route.request()) ? undefined : route.continue());
+    await page.route(directUrl, stall);
+    await page.locator('#file-input').setInputFiles(path);
+    await page.getByRole('button', { name: 'Upload', exact: true }).click();
+    const job = page.locator('.job', { hasText: 'cancelled.bin' });
+    await expect.poll(() => page.evaluate(() => (globalThis as any).localStorage.getItem('file-pipeline.directUploads')), WAIT).toMatch(/cancelled\.bin/);
+    const id = JSON.parse((await page.evaluate(() => (globalThis as any).localStorage.getItem('file-pipeline.directUploads'))) as string)[0].id as string;
+    await job.getByRole('button', { name: 'Cancel upload of cancelled.bin' }).click();
+    await expect.poll(() => job.locator('.job-note').textContent(), WAIT).toBe('Cancelled; the server discarded what was sent.');
+    expect(await job.locator('.job-state').textContent()).toBe('Cancelled');
+    expect((await fetch(`${pipeline.urls.upload}/uploads/${id}`)).status).toBe(404);
+    expect(await page.evaluate(() => (globalThis as any).localStorage.getItem('file-pipeline.directUploads'))).toBe('[]');
+    await page.unroute(directUrl, stall);
+  });
 });
 
 describe('the page sending a large file straight to MinIO, on another origin (real)', () => {
