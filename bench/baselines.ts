@@ -5,17 +5,22 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { freePort } from '../local/net.js';
 import { functionsFrameworkMain, projectRoot } from '../local/project.js';
+import type { ImageLabeler } from '../functions/classify/labeler.js';
 import { encoderOptions } from '../functions/lib/image/open-image.js';
 import { pool } from './harness.js';
 
-/** blur + grayscale of the original, and its metadata (classify's cheap part), per file. */
-export async function inProcessThroughput(files: readonly Buffer[], concurrency: number): Promise<number> {
+/**
+ * The same work in one process: blur and grayscale of the original (same encoder settings),
+ * its metadata, and — with a labeler — classify's models on it, per file.
+ */
+export async function inProcessThroughput(files: readonly Buffer[], concurrency: number, labeler?: ImageLabeler): Promise<number> {
   const started = performance.now();
   await pool(files, concurrency, async (bytes) => {
     await Promise.all([
       sharp(bytes).rotate().blur(4).jpeg(encoderOptions('jpeg')).toBuffer(),
       sharp(bytes).rotate().grayscale().jpeg(encoderOptions('jpeg')).toBuffer(),
       sharp(bytes).metadata(),
+      labeler?.label(bytes),
     ]);
   });
   return files.length / ((performance.now() - started) / 1000);

@@ -54,7 +54,7 @@ async function main(): Promise<void> {
     const tracked = await pool(files, CONCURRENCY, (bytes, i) => harness.upload(bytes, `t-${i}.jpg`));
     await Promise.all(tracked.map((t) => t.derivativesReady));
     const pipelineFps = files.length / ((performance.now() - startedAt) / 1000);
-    const boundFps = await inProcessThroughput(files, CONCURRENCY);
+    const boundFps = await inProcessThroughput(files, CONCURRENCY, await readyLabeler());
     result['throughput'] = { filesPerSecond: round(pipelineFps, 2), inProcessSharpBound: round(boundFps, 2), ratio: round(pipelineFps / boundFps, 2) };
 
     log('latency at idle and under load');
@@ -129,6 +129,14 @@ function plainPutToMinio(pipeline: LocalPipeline) {
   };
 }
 
+/** classify's models in this process, loaded before the clock starts (the pipeline's are warm too). */
+async function readyLabeler() {
+  const [{ ensureModels }, { createModelLabeler }] = await Promise.all([import('../local/infra/models.js'), import('../functions/classify/model-labeler.js')]);
+  const labeler = createModelLabeler({ modelDir: await ensureModels() });
+  await labeler.ready();
+  return labeler;
+}
+
 async function sequential(times: number, task: () => Promise<number>): Promise<number[]> {
   const out: number[] = [];
   for (let i = 0; i < times; i++) out.push(await task());
@@ -172,7 +180,7 @@ async function report(result: Record<string, any>): Promise<void> {
   const lf = result['largeFiles'];
   const g = { gib: quick ? 0.25 : 1 };
   const rows: Row[] = [
-    { metric: 'throughput (files/s, 2 MP, blur+grayscale+classify+stats)', value: String(t.filesPerSecond), baseline: `${t.inProcessSharpBound} (sharp in one process)`, ratio: String(t.ratio), goal: '≥ 0.70' },
+    { metric: 'throughput (files/s, 2 MP, blur+grayscale+classify+stats)', value: String(t.filesPerSecond), baseline: `${t.inProcessSharpBound} (sharp + classify's models in one process)`, ratio: String(t.ratio), goal: '≥ 0.70' },
     ...Object.entries(l as Record<string, { p50: number; p95: number; p99: number }>).map(([load, v]) => ({ metric: `latency upload→derivatives, ${load} (p50/p95/p99 ms)`, value: `${v.p50} / ${v.p95} / ${v.p99}`, baseline: '', ratio: '', goal: load === 'idle' ? 'p50 ≤ 200, p99 ≤ 600' : '' })),
     { metric: 'cold start: blur request at zero → 2xx (ms)', value: String(c.blurRequestAtZeroMs), baseline: `${c.bareFunctionsFrameworkWithSharpMs} (bare FF + sharp); ${c.bareFunctionsFrameworkMs} (bare FF); ${c.bareNodeMs} (node -e 0)`, ratio: String(c.ratioToBareFfSharp), goal: '≤ 1.10 and ≤ 300 ms' },
     { metric: 'scale-out: 20 × 2 s requests (ms)', value: `${s.maxScale4Ms} (max-scale 4)`, baseline: `${s.maxScale1Ms} (max-scale 1)`, ratio: `${s.speedUp}× speed-up`, goal: '≥ 3.5×' },

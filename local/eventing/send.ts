@@ -6,6 +6,7 @@
 import { CloudEvent, HTTP, type CloudEventV1 } from 'cloudevents';
 import type { StoredEvent } from '../broker/backend.js';
 import { isRetriableStatus } from './delivery.js';
+import { post, PostTimeoutError, type PostResponse } from './http-post.js';
 
 export type AttemptResult =
   | { readonly ok: true; readonly status: number; readonly reply: StoredEvent | undefined }
@@ -27,23 +28,17 @@ export function toStored(event: CloudEvent<unknown> | CloudEventV1<unknown>): St
 
 export async function sendEvent(url: string, event: StoredEvent, options: { namespace: string; timeoutMs: number }): Promise<AttemptResult> {
   const message = HTTP.binary(toCloudEvent(event));
-  let response: Response;
+  let response: PostResponse;
   try {
-    response = await fetch(url, {
-      method: 'POST',
-      headers: { ...(message.headers as Record<string, string>), Prefer: 'reply', 'Kn-Namespace': options.namespace },
-      body: message.body as string | Uint8Array,
-      signal: AbortSignal.timeout(options.timeoutMs),
-    });
+    response = await post(url, { ...(message.headers as Record<string, string>), Prefer: 'reply', 'Kn-Namespace': options.namespace }, message.body as string | Buffer | undefined, options.timeoutMs);
   } catch (error) {
-    const reason = (error as Error).name === 'TimeoutError' ? `timed out after ${options.timeoutMs} ms` : (error as Error).message;
+    const reason = error instanceof PostTimeoutError ? error.message : (error as Error).message;
     return { ok: false, status: undefined, body: undefined, retriable: true, reason };
   }
-  const body = Buffer.from(await response.arrayBuffer().catch(() => new ArrayBuffer(0)));
+  const { body, headers } = response;
   if (response.status < 200 || response.status >= 300) {
     return { ok: false, status: response.status, body, retriable: isRetriableStatus(response.status), reason: `HTTP ${response.status}` };
   }
-  const headers = Object.fromEntries(response.headers.entries());
   const looksLikeEvent = 'ce-specversion' in headers || /^application\/cloudevents\+json/i.test(headers['content-type'] ?? '');
   if (!looksLikeEvent) {
     if (body.length === 0) return { ok: true, status: response.status, reply: undefined };

@@ -94,6 +94,13 @@ export function directUploadSuite(mode: 'embedded' | 'real'): void {
       expect((await post('/uploads', { name: 'x', size: 11 * 1024 ** 3 })).body['message']).toMatch(/direct upload limit/);
       expect((await post('/uploads', { name: 'x', size: 10, effects: 'sharpen' })).body['message']).toMatch(/Unknown effect "sharpen"/);
 
+      const forged = await post('/uploads', { name: 'forged.bin', size: 10 });
+      const url = new URL(forged.body['upload'].url, pipeline.urls.upload);
+      const signatureName = url.searchParams.has('X-Amz-Signature') ? 'X-Amz-Signature' : 'token';
+      const signature = url.searchParams.get(signatureName)!;
+      url.searchParams.set(signatureName, signature.slice(0, -2) + (signature.endsWith('AA') ? 'BB' : 'AA'));
+      expect((await put({ ...forged.body['upload'], url: url.toString() }, randomBytes(10))).status).toBe(403);
+
       const created = await post('/uploads', { name: 'short.bin', size: 1000 });
       const tooLong = await put(created.body['upload'], randomBytes(1001)).catch(() => undefined);
       expect(tooLong === undefined || (tooLong.status >= 400 && tooLong.status < 500)).toBe(true);
