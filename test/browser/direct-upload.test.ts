@@ -9,16 +9,15 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type Browser, type Page, type Request, type Route } from 'playwright-core';
 import { CHROMIUM_ARGS, ensureChromium } from '../../local/infra/chromium.js';
 import sharp from 'sharp';
 import { ensurePhotos } from '../support/photos.js';
 import { startTestPipeline, type TestPipeline } from '../support/pipeline.js';
+import { ARTIFACTS, shoot } from '../support/screenshots.js';
 import type { Mode } from '../../local/runtime.js';
 
-const ARTIFACTS = fileURLToPath(new URL('../../test-artifacts/', import.meta.url));
 const WAIT = { timeout: 60_000 };
 const MiB = 1024 * 1024;
 const THRESHOLD = 1 * MiB;
@@ -77,18 +76,6 @@ async function open(mode: Mode): Promise<Session> {
     if (isDirectPut(request)) session.puts.push(partNumberOf(request));
   });
   return session;
-}
-
-async function shoot(page: Page, name: string, fullPage = false): Promise<void> {
-  await page.evaluate(() =>
-    Promise.all(
-      (globalThis as any).document
-        .getAnimations()
-        .filter((a: any) => a.effect?.getComputedTiming().iterations !== Infinity)
-        .map((a: any) => a.finished.catch(() => undefined)),
-    ),
-  );
-  await page.screenshot({ path: `${ARTIFACTS}${name}.png`, fullPage });
 }
 
 async function fileIdOf(page: Page, name: string): Promise<string> {

@@ -4,7 +4,6 @@
  * never a fixed time. Screenshots of each stage go to test-artifacts/.
  */
 import { mkdir } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
 import { CHROMIUM_ARGS, ensureChromium } from '../../local/infra/chromium.js';
@@ -13,8 +12,8 @@ import { ensureModels } from '../../local/infra/models.js';
 import { makeImage, makePdf } from '../support/images.js';
 import { ensurePhotos } from '../support/photos.js';
 import { startTestPipeline, type TestPipeline } from '../support/pipeline.js';
+import { ARTIFACTS, shoot as shootPage } from '../support/screenshots.js';
 
-const ARTIFACTS = fileURLToPath(new URL('../../test-artifacts/', import.meta.url));
 const WAIT = { timeout: 30_000 };
 
 describe('the web page in Chromium', () => {
@@ -28,18 +27,7 @@ describe('the web page in Chromium', () => {
   const stat = (name: string) => page.locator(`[data-stat="${name}"]`);
   const statText = (name: string) => () => stat(name).textContent();
   const card = (name: string) => page.getByRole('article', { name });
-  /** A screenshot once the short transitions (a stat that just changed) have finished. */
-  const shoot = async (name: string, fullPage = true) => {
-    await page.evaluate(() =>
-      Promise.all(
-        (globalThis as any).document
-          .getAnimations()
-          .filter((a: any) => a.effect?.getComputedTiming().iterations !== Infinity)
-          .map((a: any) => a.finished.catch(() => undefined)),
-      ),
-    );
-    await page.screenshot({ path: `${ARTIFACTS}${name}.png`, fullPage });
-  };
+  const shoot = (name: string, fullPage = true) => shootPage(page, name, fullPage);
 
   beforeAll(async () => {
     const [executablePath, photos, modelDir] = await Promise.all([ensureChromium(), ensurePhotos(), ensureModels()]);
