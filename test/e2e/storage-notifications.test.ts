@@ -74,7 +74,9 @@ describe('storage notifications: files written straight into MinIO enter the pip
     await s3.putObject(bucket, `originals/${id}`, bytes, bytes.length, { 'X-Amz-Meta-Original-Name': 'minutes.pdf' });
     await waitFor(async () => (await fetch(api(`/files/${id}`))).status === 200, 60_000, 'the object to be announced');
     expect(await pipeline.json(api(`/files/${id}`))).toMatchObject({ id, name: 'minutes.pdf', kind: 'document', sha256: sha256(bytes), chains: [] });
-    await waitFor(async () => (await stats()).files.document === 1, 30_000, 'stats to count the document');
+    // Settled before the next test takes its baseline: classified and counted.
+    await waitFor(async () => (await pipeline.json(api(`/files/${id}`))).status === 'complete', 30_000, 'the document to be classified');
+    await waitFor(async () => (await stats()).files.document === 1 && (await stats()).classifications === 2, 30_000, 'stats to count the document');
   }, 120_000);
 
   it('should announce API uploads once although MinIO notifies them too', async () => {
@@ -95,7 +97,17 @@ describe('storage notifications: files written straight into MinIO enter the pip
 
     const handled = (id: string) => pipeline.logs.filter((line) => line.includes('storage notification handled') && line.includes(id));
     await waitFor(() => handled(created.id).length > 0 && handled(viaApi.body['id']).length > 0, 60_000, 'both notifications to be handled');
-    await waitFor(async () => (await stats()).derivatives === before.derivatives + 4 && (await stats()).classifications === before.classifications + 2, 60_000, 'stats to count both files');
+    let last: any;
+    await waitFor(
+      async () => {
+        last = await stats();
+        return last.derivatives === before.derivatives + 4 && last.classifications === before.classifications + 2;
+      },
+      60_000,
+      'stats to count both files',
+    ).catch((error: Error) => {
+      throw new Error(`${error.message}: before ${JSON.stringify(before)}, last ${JSON.stringify(last)}; logs:\n${pipeline.logs.filter((l) => /error|warn|dead|storage notification/i.test(l)).slice(-40).join('\n')}`);
+    });
     expect((await stats()).files.total).toBe(before.files.total + 2);
     expect(handled(viaApi.body['id']).every((line) => line.includes('"outcome":"ignored"'))).toBe(true);
     expect(handled(created.id).every((line) => line.includes('"outcome":"already-announced"') || line.includes('"outcome":"announced"'))).toBe(true);
