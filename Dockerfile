@@ -34,4 +34,4 @@ COPY --from=build /app/dist/functions dist/functions
 USER node
 EXPOSE 8080
 # functions-framework reads PORT and FUNCTION_TARGET from the environment Knative gives it.
-CMD ["node", "node_modules/@google-cloud/functions-framework/build/src/main.js", "--source=dist/functions/index.js", "--signature-type=http"]
+CMD ["node", "node_modules/@google-cloud/functions-framework/build/src/main.js", "--source=dist/functions/main.mjs", "--signature-type=http"]

@@ -220,7 +220,7 @@ export async function createLocalPipeline(options: LocalPipelineOptions = {}): P
     const settings = serviceSettings(
       service,
       revisions.get(service.metadata.name)!,
-      { command: [...command, `--target=${target}`, `--source=${join(root, 'dist', 'functions', 'index.js')}`, '--signature-type=http'], env },
+      { command: [...command, `--target=${target}`, `--source=${join(root, 'dist', 'functions', 'main.mjs')}`, '--signature-type=http'], env },
       options.idleMs !== undefined ? { idleMs: options.idleMs } : {},
     );
     const runner = new ServiceRunner(settings, options.instanceLog ?? ((line, instance) => log(`[${instance}] ${line}`)), (message) => log(`serving: ${message}`));
