@@ -7,7 +7,7 @@ import { MAX_NAME_LENGTH } from './schema.js';
 
 export const directUploadRequest = z.object({
   name: z.string().min(1, 'must not be empty').max(4 * MAX_NAME_LENGTH),
-  size: z.number().int('must be a whole number of bytes').min(0),
+  size: z.number().int('must be a whole number of bytes').min(1, 'must be at least 1: the file is empty'),
   /** One chain (`grayscale,blur`) or several; `none` for no derivatives. Default: blur and grayscale. */
   effects: z.union([z.string(), z.array(z.string())]).optional(),
   sigma: z.union([z.number(), z.string()]).optional(),

@@ -91,6 +91,7 @@ export function directUploadSuite(mode: 'embedded' | 'real'): void {
     it('should refuse bad requests with a 4xx that says what is wrong, and store nothing', async () => {
       expect((await post('/uploads', { size: 10 })).body['message']).toMatch(/name/);
       expect((await post('/uploads', { name: 'x', size: -1 })).status).toBe(400);
+      expect((await post('/uploads', { name: 'x', size: 0 })).body['message']).toBe('Invalid upload request: size: must be at least 1: the file is empty');
       expect((await post('/uploads', { name: 'x', size: 11 * 1024 ** 3 })).body['message']).toMatch(/direct upload limit/);
       expect((await post('/uploads', { name: 'x', size: 10, effects: 'sharpen' })).body['message']).toMatch(/Unknown effect "sharpen"/);
 
