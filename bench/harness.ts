@@ -16,12 +16,28 @@ export class Harness {
   private readonly pending = new Map<string, { chains: Set<string>; resolve: (at: number) => void }>();
   private readonly early = new Map<string, Set<string>>();
   readonly classifyMs: number[] = [];
+  /** Event ids stats has taken in, and who waits for which. */
+  private readonly counted = new Set<string>();
+  private readonly countWaiters = new Map<string, () => void>();
 
   constructor(readonly pipeline: LocalPipeline) {
     pipeline.onReport((report) => this.onReport(report));
   }
 
+  /** Resolves once stats has counted the file's classification and every chain's output: all its work is done. */
+  settled(tracked: Tracked, chains: readonly string[]): Promise<void> {
+    const ids = [`${tracked.id}:classified`, ...chains.map((chain) => `${tracked.id}:${chain}:transformed`)];
+    return Promise.all(
+      ids.map((id) => (this.counted.has(id) ? Promise.resolve() : new Promise<void>((resolve) => this.countWaiters.set(id, resolve)))),
+    ).then(() => undefined);
+  }
+
   private onReport(report: DeliveryReport): void {
+    if (report.trigger === 'stats' && report.outcome === 'delivered') {
+      this.counted.add(report.event.id);
+      this.countWaiters.get(report.event.id)?.();
+      this.countWaiters.delete(report.event.id);
+    }
     if (report.trigger === 'classify' && report.outcome === 'delivered') this.classifyMs.push(report.ms);
     if (report.reply !== 'pipeline.image.transformed') return;
     const [id, chain] = report.event.id.split(':');
