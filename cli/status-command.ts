@@ -11,6 +11,22 @@ export interface StatusDeps {
   readonly stderr: NodeJS.WritableStream;
 }
 
+interface Classification {
+  readonly labels?: readonly { readonly label: string; readonly score: number }[];
+  readonly safeSearch?: Readonly<Record<string, number>>;
+}
+
+/** What classify saw: its top labels and the strongest safe-search class. */
+function classificationLines(classification: Classification | null | undefined): string[] {
+  if (!classification) return [];
+  const lines: string[] = [];
+  const labels = (classification.labels ?? []).slice(0, 3).map((l) => `${l.label} ${Math.round(l.score * 100)} %`);
+  if (labels.length > 0) lines.push(`shows:    ${labels.join(', ')}`);
+  const safe = Object.entries(classification.safeSearch ?? {}).sort((a, b) => b[1] - a[1])[0];
+  if (safe) lines.push(`safety:   ${safe[0]} ${Math.round(safe[1] * 100)} %`);
+  return lines;
+}
+
 export function renderStatus(view: Record<string, any>): string {
   const fields = waitFieldsOf(view as Parameters<typeof waitFieldsOf>[0]);
   const lines = [
@@ -21,6 +37,7 @@ export function renderStatus(view: Record<string, any>): string {
     `uploaded: ${view['uploadedAt']}`,
     `effects:  ${((view['chains'] ?? []) as string[][]).map((chain) => chain.join('+')).join(', ') || 'none'}`,
     `status:   ${view['status']}`,
+    ...classificationLines(view['classification'] as Classification | null | undefined),
   ];
   const steps = (fields.processed_by ?? []).map((p, index) => [p.chain, String(p.step), p.effect, `${p.function} ${p.revision}`, p.instance, fields.derivatives?.[index]?.url ?? '']);
   if (steps.length > 0) lines.push('', renderTable(['chain', 'step', 'effect', 'function', 'instance', 'derivative'], steps));

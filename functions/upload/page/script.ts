@@ -85,6 +85,8 @@ function capitalize(text) { return text ? text.charAt(0).toUpperCase() + text.sl
 function effectLabel(effect) { return EFFECT_LABELS[effect] || capitalize(effect); }
 function chainLabel(chain) { return chain.map(effectLabel).join(' → '); }
 function plural(n, one, many) { return n + ' ' + (n === 1 ? one : many); }
+/** The label on a file's icon: BIN and TXT for what has no format of its own. */
+function iconLabel(view) { var format = String(view.format || ''); return format === 'binary' ? 'BIN' : format === 'text' ? 'TXT' : shortFormat(view).slice(0, 5) || 'FILE'; }
 function shortFormat(view) { return String(view.format || '').toUpperCase() || (view.contentType || '').split('/').pop().toUpperCase(); }
 function isImageType(type) { return /^image[/](jpeg|png|gif|webp|avif)$/.test(type || ''); }
 
@@ -1011,7 +1013,7 @@ function fileIcon(view) {
   return h('div', { class: 'file-icon is-' + view.kind, 'aria-hidden': 'true' },
     h('div', { class: 'sheet' },
       h('div', { class: 'lines' }, FILE_LINES.map(function () { return h('span'); })),
-      h('span', { class: 'format', text: shortFormat(view).slice(0, 5) || 'FILE' })));
+      h('span', { class: 'format', text: iconLabel(view) })));
 }
 
 function labelsOf(view) {
