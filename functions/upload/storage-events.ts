@@ -163,7 +163,9 @@ async function handleStorageEvent(req: Request, res: Response, ctx: FunctionCont
   }
   for (const record of parseNotification(event.data)) {
     const result = await handleRecord(ctx, record);
-    ctx.log.info({ type: event.type, eventId: event.id, ...result, ms: Math.round(performance.now() - started) }, 'storage notification handled');
+    // Most notifications are for API uploads or other buckets: those only at debug level.
+    const level = result.outcome === 'ignored' ? 'debug' : 'info';
+    ctx.log[level]({ type: event.type, eventId: event.id, ...result, ms: Math.round(performance.now() - started) }, 'storage notification handled');
   }
   res.status(202).end();
 }

@@ -25,7 +25,8 @@ describe('storage notifications: files written straight into MinIO enter the pip
 
   beforeAll(async () => {
     const { minio } = await ensureInfra({ log: () => undefined });
-    pipeline = await startTestPipeline({ mode: 'real' });
+    // debug: notifications that are ignored (API uploads) are logged at that level only.
+    pipeline = await startTestPipeline({ mode: 'real', functionEnv: { LOG_LEVEL: 'debug' } });
     bucket = pipeline.namespace; // startTestPipeline names the bucket after the namespace
     pipeline.onReport((report) => {
       if (report.event.type === 'pipeline.file.uploaded') uploadedDeliveries.push(report.event.id);
