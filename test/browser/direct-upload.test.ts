@@ -15,7 +15,7 @@ import { CHROMIUM_ARGS, ensureChromium } from '../../local/infra/chromium.js';
 import sharp from 'sharp';
 import { ensurePhotos } from '../support/photos.js';
 import { startTestPipeline, type TestPipeline } from '../support/pipeline.js';
-import { ARTIFACTS, shoot } from '../support/screenshots.js';
+import { ARTIFACTS, recordJobStates, shoot } from '../support/screenshots.js';
 import type { Mode } from '../../local/runtime.js';
 
 const WAIT = { timeout: 60_000 };
@@ -95,15 +95,7 @@ async function uploadBigFile(session: Session, path: string, bytes: Buffer, scre
   const { page, pipeline } = session;
   const name = path.split('/').pop()!;
   session.puts.length = 0;
-  await page.evaluate(() => {
-    const w = globalThis as any;
-    w.jobStates = [];
-    new w.MutationObserver(() => {
-      for (const el of w.document.querySelectorAll('.job-state')) {
-        if (w.jobStates.at(-1) !== el.textContent) w.jobStates.push(el.textContent);
-      }
-    }).observe(w.document.getElementById('activity'), { subtree: true, childList: true, characterData: true });
-  });
+  await recordJobStates(page);
   // Hold the last part until the half-way state is on screen.
   let release: () => void = () => undefined;
   const held = new Promise<void>((resolve) => (release = resolve));

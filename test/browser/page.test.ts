@@ -12,7 +12,7 @@ import { ensureModels } from '../../local/infra/models.js';
 import { makeImage, makePdf } from '../support/images.js';
 import { ensurePhotos } from '../support/photos.js';
 import { startTestPipeline, type TestPipeline } from '../support/pipeline.js';
-import { ARTIFACTS, shoot as shootPage } from '../support/screenshots.js';
+import { ARTIFACTS, recordJobStates, shoot as shootPage } from '../support/screenshots.js';
 
 const WAIT = { timeout: 30_000 };
 
@@ -80,15 +80,7 @@ describe('the web page in Chromium', () => {
     await shoot('02-staged', false);
 
     // Every state the upload's row goes through, recorded as it is rendered.
-    await page.evaluate(() => {
-      const w = globalThis as any;
-      w.jobStates = [];
-      new w.MutationObserver(() => {
-        for (const el of w.document.querySelectorAll('.job-state')) {
-          if (w.jobStates.at(-1) !== el.textContent) w.jobStates.push(el.textContent);
-        }
-      }).observe(w.document.getElementById('activity'), { subtree: true, childList: true, characterData: true });
-    });
+    await recordJobStates(page);
     await page.getByRole('button', { name: 'Upload', exact: true }).click();
 
     const photoCard = card('chelsea.jpg');

@@ -1,4 +1,4 @@
-/** Screenshots of the page under test, into test-artifacts/ (looked at by people, not asserted on). */
+/** Helpers for the page under test: screenshots into test-artifacts/ (looked at by people, not asserted on), and a recorder of the states an upload row shows. */
 import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
 
@@ -15,4 +15,17 @@ export async function shoot(page: Page, name: string, fullPage = false): Promise
     ),
   );
   await page.screenshot({ path: `${ARTIFACTS}${name}.png`, fullPage });
+}
+
+/** Records, in `window.jobStates`, every state an upload's row shows, as it is rendered. */
+export async function recordJobStates(page: Page): Promise<void> {
+  await page.evaluate(() => {
+    const w = globalThis as any;
+    w.jobStates = [];
+    new w.MutationObserver(() => {
+      for (const el of w.document.querySelectorAll('.job-state')) {
+        if (w.jobStates.at(-1) !== el.textContent) w.jobStates.push(el.textContent);
+      }
+    }).observe(w.document.getElementById('activity'), { subtree: true, childList: true, characterData: true });
+  });
 }
