@@ -96,14 +96,10 @@ async function uploadBigFile(session: Session, path: string, bytes: Buffer, scre
   const name = path.split('/').pop()!;
   session.puts.length = 0;
   await recordJobStates(page);
-  // Hold the last part until the half-way state is on screen.
-  let release: () => void = () => undefined;
-  const held = new Promise<void>((resolve) => (release = resolve));
-  const hold = async (route: Route) => {
-    if (isDirectPut(route.request()) && partNumberOf(route.request()) === PARTS) await held;
-    await route.continue();
-  };
-  if (screenshot) await page.route(directUrl, hold);
+  // Slowed down (Chromium's own network throttling, not request interception, which stalls a
+  // large intercepted body now and then) so that the half-way state can be put on screen.
+  const cdp = screenshot ? await page.context().newCDPSession(page) : undefined;
+  await cdp?.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: 4 * 1024 * 1024 });
   await page.locator('#file-input').setInputFiles(path);
   await page.getByRole('button', { name: 'Upload', exact: true }).click();
   const job = page.locator('.job', { hasText: name });
@@ -111,11 +107,10 @@ async function uploadBigFile(session: Session, path: string, bytes: Buffer, scre
     await job.getByRole('button', { name: `Cancel upload of ${name}` }).waitFor(WAIT);
     await expect.poll(() => job.locator('progress').getAttribute('value').then(Number), WAIT).toBeGreaterThanOrEqual(60);
     await shoot(page, screenshot);
-    release();
+    await cdp?.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: -1 });
   }
   const card = page.getByRole('article', { name });
   await expect.poll(() => card.getAttribute('data-status'), WAIT).toBe('complete');
-  if (screenshot) await page.unroute(directUrl, hold);
   expect(await job.locator('progress').getAttribute('value')).toBe('100');
   expect(await job.locator('.job-state').textContent()).toBe('Done');
   const states = (await page.evaluate(() => (globalThis as any).jobStates)) as string[];

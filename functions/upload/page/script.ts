@@ -440,7 +440,7 @@ function fail(job, message) {
 
 /** Large files (over the server's threshold) go straight to storage; the rest through POST /files. */
 function start(job) {
-  return directReady.then(function () {
+  return directLimits().then(function () {
     var viaStorage = goesDirect(job.file);
     var limit = viaStorage ? direct.directMaxBytes : MAX_BYTES;
     if (limit && job.file.size > limit) {
@@ -513,7 +513,13 @@ var PART_CONCURRENCY = 3;
 var PART_ATTEMPTS = 3;
 var RETRY_DELAY_MS = 500;
 var direct = null;
-var directReady = getJson('/uploads').then(function (info) { direct = info; }, function () { direct = null; });
+/** The server's direct-upload limits; asked again before an upload while the last ask failed. */
+function loadDirectLimits() { return getJson('/uploads').then(function (info) { direct = info; }, function () { direct = null; }); }
+var directReady = loadDirectLimits();
+function directLimits() {
+  if (!direct) directReady = directReady.then(loadDirectLimits);
+  return directReady;
+}
 
 function goesDirect(file) { return !!direct && file.size > direct.directThreshold; }
 
