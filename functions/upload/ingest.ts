@@ -50,6 +50,7 @@ export async function ingestOriginal(ctx: FunctionContext, request: IngestReques
   if (!(await claim(ctx, request.id))) {
     return { record: await awaitRecord(ctx, request.id, waitMs), announcedHere: false };
   }
+  if (!ctx.bus) throw new BrokerUnavailableError('No broker configured (K_SINK is not set)');
   const record = await describeOriginal(ctx, request);
   await emitUploadEvents(record, request.traceparent, ctx);
   try {
@@ -114,7 +115,6 @@ async function describeOriginal(ctx: FunctionContext, request: IngestRequest): P
   }
   const sniffed = await sniff(Buffer.concat(head).subarray(0, SNIFF_BYTES));
   const identity = ctx.config.identity;
-  if (!ctx.bus) throw new BrokerUnavailableError('No broker configured (K_SINK is not set)');
   return {
     id: request.id,
     name: cleanFileName(request.name),
