@@ -47,10 +47,10 @@ export async function existingRecord(ctx: FunctionContext, id: string): Promise<
 export async function ingestOriginal(ctx: FunctionContext, request: IngestRequest, waitMs: number): Promise<{ record: UploadRecord; announcedHere: boolean }> {
   const done = await existingRecord(ctx, request.id);
   if (done) return { record: done, announcedHere: false };
+  if (!ctx.bus) throw new BrokerUnavailableError('No broker configured (K_SINK is not set)');
   if (!(await claim(ctx, request.id))) {
     return { record: await awaitRecord(ctx, request.id, waitMs), announcedHere: false };
   }
-  if (!ctx.bus) throw new BrokerUnavailableError('No broker configured (K_SINK is not set)');
   const record = await describeOriginal(ctx, request);
   await emitUploadEvents(record, request.traceparent, ctx);
   try {
