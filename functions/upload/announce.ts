@@ -3,7 +3,8 @@
  * notification): `file.uploaded` and the first step of each chain on the broker, and the answer
  * a client gets, synchronous when it asked to wait.
  */
-import type { Request } from '@google-cloud/functions-framework';
+import type { Request, Response } from '@google-cloud/functions-framework';
+import { sendJson } from '../lib/http/function-app.js';
 import type { FunctionContext } from '../lib/context.js';
 import { BrokerUnavailableError } from '../lib/errors.js';
 import { events } from '../lib/events.js';
@@ -77,13 +78,13 @@ export function synchronousAnswer(view: FileView, req: Request) {
 }
 
 /** 201 with the accepted file, after waiting for the pipeline when `wait` > 0. */
-export async function answerAccepted(req: Request, res: import('@google-cloud/functions-framework').Response, store: ObjectStore, record: UploadRecord, wait: number): Promise<void> {
+export async function answerAccepted(req: Request, res: Response, store: ObjectStore, record: UploadRecord, wait: number): Promise<void> {
   const body = acceptedBody(record);
   res.set('Location', `/files/${record.id}`);
   if (wait <= 0) {
-    res.status(201).set('Cache-Control', 'no-store').json(body);
+    sendJson(res, 201, body);
     return;
   }
   const view = await waitForCompletion(store, record.id, wait);
-  res.status(201).set('Cache-Control', 'no-store').json({ ...body, ...synchronousAnswer(view, req) });
+  sendJson(res, 201, { ...body, ...synchronousAnswer(view, req) });
 }

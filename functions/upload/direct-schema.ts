@@ -1,8 +1,9 @@
 /** What a direct upload asks for (POST /uploads) and what we keep of it until it is announced. */
 import { z } from 'zod';
 import type { Config } from '../lib/config.js';
-import { InvalidInputError } from '../lib/errors.js';
+import { InvalidInputError, NotFoundError } from '../lib/errors.js';
 import { effectName, effectOptions } from '../lib/events.js';
+import { readAll, type ObjectStore } from '../lib/store/port.js';
 import { MAX_NAME_LENGTH } from './schema.js';
 
 export const directUploadRequest = z.object({
@@ -44,6 +45,16 @@ export const directUploadIntent = z.object({
 export type DirectUploadIntent = z.infer<typeof directUploadIntent>;
 
 export const intentKey = (id: string) => `meta/${id}/direct-upload.json`;
+
+/** The direct upload behind `id`; NotFoundError when there is none. */
+export async function readIntent(store: ObjectStore, id: string): Promise<DirectUploadIntent> {
+  try {
+    return directUploadIntent.parse(JSON.parse((await readAll(store, intentKey(id))).bytes.toString('utf8')));
+  } catch (error) {
+    if (error instanceof NotFoundError) throw new NotFoundError(`No direct upload ${id}`);
+    throw error;
+  }
+}
 
 /** Part n (1-based) of a multipart upload: every part is partSize bytes but the last. */
 export function partSizes(size: number, partSize: number): number[] {

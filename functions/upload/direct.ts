@@ -13,11 +13,10 @@ import { ConflictError, NotFoundError } from '../lib/errors.js';
 import { requireToken } from '../lib/http/access.js';
 import { sendJson, type Route } from '../lib/http/function-app.js';
 import { keys, lineage } from '../lib/keys.js';
-import { readAll } from '../lib/store/port.js';
 import { createProxiedStagedUploads, type PresignedRequest, type StagedUploads } from '../lib/store/staged-uploads.js';
 import { newTraceparent, traceIdOf } from '../lib/trace.js';
 import { answerAccepted } from './announce.js';
-import { directUploadIntent, intentKey, parseDirectUploadRequest, partSizeFor, partSizes, type DirectUploadIntent } from './direct-schema.js';
+import { intentKey, parseDirectUploadRequest, partSizeFor, partSizes, readIntent, type DirectUploadIntent } from './direct-schema.js';
 import { existingRecord, ingestOriginal } from './ingest.js';
 import { cleanFileName, parseChains, parseEffectOptions, parseFileId, parseWait } from './schema.js';
 
@@ -40,13 +39,12 @@ export function stagedUploadsFor(ctx: FunctionContext): StagedUploads & { receiv
 
 const expirySeconds = (ctx: FunctionContext) => Math.round(ctx.config.DIRECT_UPLOAD_EXPIRY / 1000);
 
-async function readIntent(ctx: FunctionContext, id: string): Promise<DirectUploadIntent> {
-  try {
-    return directUploadIntent.parse(JSON.parse((await readAll(ctx.store, intentKey(id))).bytes.toString('utf8')));
-  } catch (error) {
-    if (error instanceof NotFoundError) throw new NotFoundError(`No direct upload ${id}`);
-    throw error;
-  }
+/** What the original is stored with: signed into its upload URL, so fixed before a byte is seen. */
+function objectHeaders(ctx: FunctionContext, name: string, traceparent: string) {
+  return {
+    contentType: OBJECT_CONTENT_TYPE,
+    metadata: { ...lineage(ctx.config.identity, traceIdOf(traceparent)), 'original-name': encodeURIComponent(name), ingest: 'direct' },
+  };
 }
 
 function describeRequest(request: PresignedRequest) {
@@ -77,10 +75,7 @@ async function createDirectUpload(req: Request, res: Response, ctx: FunctionCont
   const partSize = partSizeFor(request.size, ctx.config.DIRECT_UPLOAD_PART_SIZE);
   const mode = request.size > partSize ? 'multipart' : 'single';
   const name = cleanFileName(request.name);
-  const headers = {
-    contentType: OBJECT_CONTENT_TYPE,
-    metadata: { ...lineage(ctx.config.identity, traceIdOf(traceparent)), 'original-name': encodeURIComponent(name), ingest: 'direct' },
-  };
+  const headers = objectHeaders(ctx, name, traceparent);
   const staged = stagedUploadsFor(ctx);
   const intent: DirectUploadIntent = {
     id,
@@ -105,7 +100,7 @@ async function createDirectUpload(req: Request, res: Response, ctx: FunctionCont
 }
 
 async function describeDirectUpload(_req: Request, res: Response, ctx: FunctionContext, id: string): Promise<void> {
-  const intent = await readIntent(ctx, id);
+  const intent = await readIntent(ctx.store, id);
   const staged = stagedUploadsFor(ctx);
   const base = { id, mode: intent.mode, name: intent.name, size: intent.size, partSize: intent.partSize, links: links(id) };
   if (await existingRecord(ctx, id)) {
@@ -118,8 +113,7 @@ async function describeDirectUpload(_req: Request, res: Response, ctx: FunctionC
       sendJson(res, 200, { ...base, state: 'uploaded' });
       return;
     }
-    const headers = { contentType: OBJECT_CONTENT_TYPE, metadata: { ...lineage(ctx.config.identity, traceIdOf(intent.traceparent)), 'original-name': encodeURIComponent(intent.name), ingest: 'direct' } };
-    const upload = describeRequest(await staged.presignPut(keys.original(id), headers, intent.size, expirySeconds(ctx)));
+    const upload = describeRequest(await staged.presignPut(keys.original(id), objectHeaders(ctx, intent.name, intent.traceparent), intent.size, expirySeconds(ctx)));
     sendJson(res, 200, { ...base, state: 'pending', expiresAt, upload });
     return;
   }
@@ -147,7 +141,7 @@ async function describeDirectUpload(_req: Request, res: Response, ctx: FunctionC
 async function completeDirectUpload(req: Request, res: Response, ctx: FunctionContext, id: string): Promise<void> {
   requireToken(req, res, ctx.config.API_TOKEN);
   const wait = parseWait(req.query['wait'] === undefined ? undefined : String(req.query['wait']), ctx.config);
-  const intent = await readIntent(ctx, id);
+  const intent = await readIntent(ctx.store, id);
   const key = keys.original(id);
   if (intent.mode === 'multipart' && !(await ctx.store.head(key))) {
     const staged = stagedUploadsFor(ctx);
@@ -175,7 +169,7 @@ async function completeDirectUpload(req: Request, res: Response, ctx: FunctionCo
 
 async function abortDirectUpload(req: Request, res: Response, ctx: FunctionContext, id: string): Promise<void> {
   requireToken(req, res, ctx.config.API_TOKEN);
-  const intent = await readIntent(ctx, id);
+  const intent = await readIntent(ctx.store, id);
   if (await existingRecord(ctx, id)) throw new ConflictError(`Direct upload ${id} is complete; DELETE /files/${id} removes the file`);
   if (intent.uploadId) await stagedUploadsFor(ctx).abortMultipart(keys.original(id), intent.uploadId);
   await ctx.store.delete(keys.original(id));

@@ -15,8 +15,8 @@ import type { FunctionContext } from '../lib/context.js';
 import { InvalidEventError, NotFoundError } from '../lib/errors.js';
 import { parseCloudEvent, type Route } from '../lib/http/function-app.js';
 import { keys, lineage } from '../lib/keys.js';
-import { readAll } from '../lib/store/port.js';
-import { directUploadIntent, intentKey } from './direct-schema.js';
+import { traceIdOf } from '../lib/trace.js';
+import { readIntent } from './direct-schema.js';
 import { existingRecord, ingestOriginal, type IngestRequest } from './ingest.js';
 import { DEFAULT_CHAINS, cleanFileName, fileIdParam } from './schema.js';
 
@@ -93,7 +93,7 @@ function traceparentFor(id: string): string {
 
 async function requestFor(ctx: FunctionContext, id: string, name: string): Promise<IngestRequest> {
   try {
-    const intent = directUploadIntent.parse(JSON.parse((await readAll(ctx.store, intentKey(id))).bytes.toString('utf8')));
+    const intent = await readIntent(ctx.store, id);
     return { id, name: intent.name, chains: intent.chains, options: intent.options, traceparent: intent.traceparent };
   } catch (error) {
     if (!(error instanceof NotFoundError)) throw error;
@@ -134,7 +134,7 @@ async function adopt(ctx: FunctionContext, record: S3Record, key: string, name: 
   const traceparent = traceparentFor(id);
   await ctx.store.put(keys.original(id), source.body, {
     contentType: source.info.contentType,
-    metadata: { ...lineage(ctx.config.identity, traceparent.slice(3, 35)), 'original-name': encodeURIComponent(name), ingest: 'adopted', 'adopted-from': encodeURIComponent(key) },
+    metadata: { ...lineage(ctx.config.identity, traceIdOf(traceparent)), 'original-name': encodeURIComponent(name), ingest: 'adopted', 'adopted-from': encodeURIComponent(key) },
   });
   await ingestOriginal(ctx, { id, name, chains: DEFAULT_CHAINS.map((chain) => [...chain]), options: {}, traceparent }, ANNOUNCE_WAIT_MS);
   await removeForeign(ctx, key, record.s3.object.eTag);
