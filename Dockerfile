@@ -33,5 +33,6 @@ COPY --from=models /models /app/models
 COPY --from=build /app/dist/functions dist/functions
 USER node
 EXPOSE 8080
-# functions-framework reads PORT and FUNCTION_TARGET from the environment Knative gives it.
-CMD ["node", "node_modules/@google-cloud/functions-framework/build/src/main.js", "--source=dist/functions/main.mjs", "--signature-type=http"]
+# The server bundle of FUNCTION_TARGET (functions-framework inside it reads PORT and
+# FUNCTION_TARGET from the environment Knative gives it); see functions/serve.mts.
+CMD ["node", "dist/functions/serve.mjs", "--signature-type=http"]

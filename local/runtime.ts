@@ -21,7 +21,7 @@ import { writeKubeconfig } from './kube/kubeconfig.js';
 import { selfSignedCertificate, type TlsMaterial } from './kube/tls.js';
 import { loadManifests, type Manifests } from './manifests/load.js';
 import type { DeliverySpec, Destination } from './manifests/schema.js';
-import { functionsFrameworkMain, projectRoot } from './project.js';
+import { projectRoot } from './project.js';
 import { assignRevisions } from './serving/revisions.js';
 import { ServiceRunner } from './serving/service-runner.js';
 import { serviceSettings } from './serving/settings.js';
@@ -201,7 +201,7 @@ export async function createLocalPipeline(options: LocalPipelineOptions = {}): P
       log(`classify's image model is unavailable, images get no ImageNet labels: ${(error as Error).message}`);
     }
   }
-  const command = [process.execPath, functionsFrameworkMain()];
+  const command = [process.execPath, join(root, 'dist', 'functions', 'serve.mjs')];
   // Env values naming a Knative Service by its cluster-local address are pointed at the local URL.
   const pendingServiceUrls: Record<string, string>[] = [];
   for (const service of manifests.services) {
@@ -220,7 +220,7 @@ export async function createLocalPipeline(options: LocalPipelineOptions = {}): P
     const settings = serviceSettings(
       service,
       revisions.get(service.metadata.name)!,
-      { command: [...command, `--target=${target}`, `--source=${join(root, 'dist', 'functions', 'main.mjs')}`, '--signature-type=http'], env },
+      { command: [...command, `--target=${target}`, '--signature-type=http'], env },
       options.idleMs !== undefined ? { idleMs: options.idleMs } : {},
     );
     const runner = new ServiceRunner(settings, options.instanceLog ?? ((line, instance) => log(`[${instance}] ${line}`)), (message) => log(`serving: ${message}`));

@@ -3,7 +3,8 @@
  * has returned, so `eachBatch` never waits for the record handlers: it pushes the records into
  * a PartitionDispatcher (which does ordered/unordered, maxInFlight and the contiguous commit
  * point) and returns; a partition whose queue is full is paused until it has room again.
- * Offsets are committed by hand (autoCommit off), only for settled records.
+ * Offsets are committed by hand (autoCommit off), only for settled records: every
+ * commitIntervalMs, as Knative's OffsetManager does, and at once on close and on a rebalance.
  */
 import type { Admin, Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import type { RecordHandler, StoredEvent, SubscribeOptions, Subscription } from './backend.js';
@@ -18,6 +19,7 @@ export interface KafkaSubscriptionContext {
   readonly log: BackendLogger;
   readonly drainTimeoutMs: number;
   readonly joinTimeoutMs: number;
+  readonly commitIntervalMs: number;
 }
 
 /** Consumer settings for latency (Knative's data-plane defaults where they matter, §5.2). */
@@ -25,7 +27,7 @@ export const CONSUMER_TUNING = {
   sessionTimeout: 10_000,
   rebalanceTimeout: 10_000,
   heartbeatInterval: 1_000,
-  maxWaitTimeInMs: 25,
+  maxWaitTimeInMs: 500,
   minBytes: 1,
 } as const;
 
@@ -38,7 +40,7 @@ export async function openKafkaSubscription(
   // Knative's InitOffsets: a group without a committed offset starts where the log is *now*.
   const startOffsets = await uncommittedStartOffsets(context.admin, options, context.joinTimeoutMs);
   const consumer = context.kafka.consumer({ groupId: group, allowAutoTopicCreation: false, ...CONSUMER_TUNING });
-  const committer = new OffsetCommitter(consumer, topic, context.log);
+  const committer = new OffsetCommitter(consumer, topic, context.log, context.commitIntervalMs);
   const backpressured = new Set<number>();
   const dispatcher = new PartitionDispatcher(options, handler, {
     onCommittable: (partition, next) => committer.mark(partition, next),
@@ -117,6 +119,9 @@ export async function openKafkaSubscription(
       consumer.resume([{ topic, partitions: [partition] }]); // kafkajs keeps pauses across assignments
     }
   });
+  // Knative commits revoked partitions before they go; kafkajs has no revoke hook, but the
+  // generation is still valid while the group prepares its rebalance.
+  consumer.on(consumer.events.REBALANCING, () => committer.commitSoon());
   consumer.on(consumer.events.CRASH, ({ payload }) => {
     const message = payload.restart ? 'kafka consumer crashed; kafkajs restarts it' : 'kafka consumer crashed and stopped';
     context.log.error({ topic, group, err: payload.error }, message);
@@ -127,6 +132,7 @@ export async function openKafkaSubscription(
     close: () =>
       (closing ??= (async () => {
         const abandoned = await dispatcher.close(context.drainTimeoutMs);
+        committer.stop();
         if (abandoned > 0) {
           context.log.warn({ topic, group, abandoned }, 'closing with unsettled records; they will be redelivered');
         }
@@ -192,27 +198,46 @@ function waitForFirstJoin(
 }
 
 /**
- * Serialises commits and coalesces them: one request in flight, carrying the newest commit
- * point of every partition that moved meanwhile. A failed commit is retried with the next one.
+ * Serialises commits and coalesces them: at most one request per interval, carrying the newest
+ * commit point of every partition that moved meanwhile. A failed commit is retried with the next.
  */
 class OffsetCommitter {
   private readonly pending = new Map<number, bigint>();
   private readonly committed = new Map<number, bigint>();
   private running: Promise<void> | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private stopped = false;
 
   constructor(
     private readonly consumer: Consumer,
     private readonly topic: string,
     private readonly log: BackendLogger,
+    private readonly intervalMs: number,
   ) {}
 
   mark(partition: number, next: bigint): void {
     const known = this.pending.get(partition) ?? this.committed.get(partition);
     if (known !== undefined && next <= known) return;
     this.pending.set(partition, next);
+    if (!this.stopped) this.timer ??= setTimeout(() => this.commitSoon(), this.intervalMs);
+  }
+
+  /** Commits what is pending now, in the background. */
+  commitSoon(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    if (this.pending.size === 0) return;
     this.kick().catch((error: unknown) => {
-      this.log.warn({ topic: this.topic, err: error }, 'offset commit failed; retrying with the next one');
+      this.log.warn({ topic: this.topic, err: error }, 'offset commit failed; retrying at the next interval');
+      if (!this.stopped) this.timer ??= setTimeout(() => this.commitSoon(), this.intervalMs);
     });
+  }
+
+  /** No more timed commits (the subscription is closing; its last flush is explicit). */
+  stop(): void {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    this.timer = undefined;
   }
 
   forget(partition: number): void {
@@ -221,6 +246,8 @@ class OffsetCommitter {
   }
 
   async flush(): Promise<void> {
+    clearTimeout(this.timer);
+    this.timer = undefined;
     await this.running?.catch(() => {});
     if (this.pending.size > 0) await this.kick();
   }

@@ -29,6 +29,11 @@ export interface KafkaBackendOptions {
   readonly drainTimeoutMs?: number;
   /** How long subscribe()/readAll() wait to join their consumer group. Default 30 s. */
   readonly joinTimeoutMs?: number;
+  /**
+   * How often settled offsets are committed: Knative's data plane commits every
+   * `auto.commit.interval.ms` (5 s, knative-semantics.md §5.3), and on close and rebalance.
+   */
+  readonly commitIntervalMs?: number;
 }
 
 export function createKafkaBackend(options: KafkaBackendOptions): BrokerBackend {
@@ -94,7 +99,7 @@ class KafkaBackend implements BrokerBackend {
     await this.ready();
     await this.requireTopic(options.topic);
     const subscription = await openKafkaSubscription(
-      { kafka: this.kafka, admin: this.admin, log: this.log, drainTimeoutMs: this.options.drainTimeoutMs ?? 10_000, joinTimeoutMs: this.joinTimeoutMs },
+      { kafka: this.kafka, admin: this.admin, log: this.log, drainTimeoutMs: this.options.drainTimeoutMs ?? 10_000, joinTimeoutMs: this.joinTimeoutMs, commitIntervalMs: this.options.commitIntervalMs ?? 5_000 },
       options,
       handler,
     );

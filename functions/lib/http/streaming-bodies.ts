@@ -5,15 +5,15 @@
  * functions-framework builds its server, i.e. from the function's own module) makes that parser
  * pass multipart requests (and direct-upload parts) through untouched so busboy can stream them under our own size limit.
  */
-import { createRequire } from 'node:module';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import bodyParserModule from 'body-parser';
 
 type Middleware = (req: IncomingMessage, res: ServerResponse, next: (error?: unknown) => void) => void;
 type RawFactory = ((options?: unknown) => Middleware) & { streamsMultipart?: boolean };
 
-const requireHere = createRequire(import.meta.url);
-const frameworkEntry = requireHere.resolve('@google-cloud/functions-framework');
-const bodyParser = createRequire(frameworkEntry)('body-parser') as { raw: RawFactory };
+// The same copy functions-framework requires: package.json pins the version npm dedupes it to, and
+// the server bundles hold one body-parser that both import (local/build/bundle-functions.ts).
+const bodyParser = bodyParserModule as unknown as { raw: RawFactory };
 
 /** Bodies a handler streams itself: multipart uploads, and the parts of a proxied direct upload. */
 export function isStreamedBody(req: IncomingMessage): boolean {
