@@ -8,10 +8,9 @@
  * classify's models). functions/serve.mts starts the server of FUNCTION_TARGET.
  */
 import { rm } from 'node:fs/promises';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { build, type Plugin } from 'vite';
-import { projectRoot } from '../project.js';
+import { functionsFrameworkMain, projectRoot } from '../project.js';
 
 export const FUNCTIONS = ['upload', 'blur', 'grayscale', 'classify', 'stats'] as const;
 
@@ -22,7 +21,7 @@ const SOURCE_DEFAULT = 'virtual:function-source';
 export async function bundleFunctions(root = projectRoot()): Promise<void> {
   const bundles = join(root, 'dist', 'functions', 'bundles');
   await rm(bundles, { recursive: true, force: true });
-  const frameworkMain = join(dirname(createRequire(join(root, 'package.json')).resolve('@google-cloud/functions-framework')), 'main.js');
+  const frameworkMain = functionsFrameworkMain();
   for (const name of FUNCTIONS) {
     await build({
       configFile: false,

@@ -391,3 +391,43 @@ function groupBy<T, V>(items: readonly T[], key: (item: T) => string, value: (it
 function isAscending(values: readonly bigint[]): boolean {
   return values.every((value, i) => i === 0 || values[i - 1]! < value);
 }
+
+describe('Kafka offset commits (knative-semantics.md §5.3)', () => {
+  it('commits settled records on its interval while the subscription stays open, and never an unsettled one', async () => {
+    const brokers = await kafkaBrokers();
+    const backend = createKafkaBackend({ brokers, clientId: 'conformance-commits', commitIntervalMs: 300, log });
+    const kafka = new Kafka({ clientId: 'conformance-commits-admin', brokers, logLevel: logLevel.NOTHING });
+    const admin = kafka.admin();
+    const topic = `test-${randomUUID()}`;
+    const group = `test-${randomUUID()}`;
+    let release: () => void = () => {};
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const received: string[] = [];
+    let subscription: Subscription | undefined;
+    try {
+      await admin.connect();
+      await backend.ensureTopic(topic, 1);
+      const events = [testEvent(), testEvent(), testEvent()];
+      // The third record's handler is held: the commit point may reach it but not pass it.
+      subscription = await backend.subscribe({ topic, group, ordering: 'ordered', maxInFlight: 1 }, async (record) => {
+        received.push(record.event.id);
+        if (record.event.id === events[2]!.id) await held;
+      });
+      for (const event of events) await backend.publish(topic, event);
+      const committed = async () => {
+        const [offsets] = await admin.fetchOffsets({ groupId: group, topics: [topic] });
+        return Number(offsets?.partitions[0]?.offset ?? -1);
+      };
+      const start = Number((await admin.fetchTopicOffsets(topic))[0]!.high) - events.length;
+      await waitFor(async () => (await committed()) === start + 2, 30_000, 'the two settled records to be committed');
+      expect(received).toEqual(eventIds(events));
+      release();
+      await waitFor(async () => (await committed()) === start + 3, 30_000, 'the third record to be committed once settled');
+    } finally {
+      release();
+      await subscription?.close();
+      await admin.disconnect();
+      await backend.close();
+    }
+  }, INSTALL_TIMEOUT_MS);
+});
